@@ -1,0 +1,179 @@
+"""InfoGAN's losses, written once with `keras.ops` for every backend.
+
+Adversarial objectives are small classes with a discriminator and a generator
+term, looked up by name, so a new GAN objective is one class here and no change
+to the training step. The info terms are plain functions: `-L_I` split into a
+categorical and a continuous part.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from keras import ops
+
+LOG_STD_MIN = -3.0
+LOG_STD_MAX = 2.0
+CATEGORICAL_LOSSES = ("sigmoid", "softmax")
+CONTINUOUS_LOSSES = ("gaussian", "fixed_std")
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class AdversarialLoss:
+    """One GAN objective: what D minimises and what G minimises.
+
+    Subclasses set `name` and implement both terms on D's logits; they are
+    registered in `ADVERSARIAL_LOSSES` by name.
+    """
+
+    name = ""
+
+    def discriminator_loss(self, real_logits: Any, fake_logits: Any) -> Any:
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits: Any) -> Any:
+        raise NotImplementedError
+
+
+class NonSaturatingLoss(AdversarialLoss):
+    """The standard GAN loss with G's non-saturating form (Goodfellow et al.)."""
+
+    name = "nonsaturating"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+    def generator_loss(self, fake_logits):
+        return ops.mean(ops.softplus(-fake_logits))
+
+
+class LeastSquaresLoss(AdversarialLoss):
+    """LSGAN (Mao et al., 2017) with targets 1 for real and 0 for fake."""
+
+    name = "lsgan"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return 0.5 * (ops.mean(ops.square(real_logits - 1.0)) + ops.mean(ops.square(fake_logits)))
+
+    def generator_loss(self, fake_logits):
+        return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+class HingeLoss(AdversarialLoss):
+    """The hinge loss of SAGAN / BigGAN."""
+
+    name = "hinge"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+    def generator_loss(self, fake_logits):
+        return -ops.mean(fake_logits)
+
+
+ADVERSARIAL_LOSSES = {cls.name: cls for cls in (NonSaturatingLoss, LeastSquaresLoss, HingeLoss)}
+
+
+def get_adversarial_loss(name: str) -> AdversarialLoss:
+    """Returns the adversarial loss registered under `name`."""
+    if name not in ADVERSARIAL_LOSSES:
+        raise ValueError(
+            f"Unknown adversarial_loss {name!r}; choose one of {sorted(ADVERSARIAL_LOSSES)}."
+        )
+    return ADVERSARIAL_LOSSES[name]()
+
+
+def split_categorical(logits: Any, categories: list[int]) -> list[Any]:
+    """Splits Q's concatenated categorical logits into one block per code."""
+    blocks, start = [], 0
+    for k in categories:
+        blocks.append(logits[:, start : start + k])
+        start += k
+    return blocks
+
+
+def categorical_info_loss(
+    logits: Any, codes: Any, categories: list[int], kind: str = "sigmoid"
+) -> Any:
+    """Negative log-likelihood of the categorical codes under Q.
+
+    Args:
+        logits: Q's logits [B, sum(categories)].
+        codes: the sampled indices [B, len(categories)].
+        categories: number of categories of each code.
+        kind: `"sigmoid"`: sigmoid cross-entropy between the logits and the
+            one-hot code, summed over categories; `"softmax"`: softmax
+            cross-entropy.
+
+    Returns:
+        The loss summed over codes, averaged over the batch.
+    """
+    codes = ops.cast(codes, "int32")
+    total = 0.0
+    for i, block in enumerate(split_categorical(logits, categories)):
+        target = ops.one_hot(codes[:, i], categories[i], dtype=block.dtype)
+        if kind == "sigmoid":
+            # Stable sigmoid cross-entropy: max(x, 0) - x*t + log(1 + exp(-|x|)).
+            per = ops.relu(block) - block * target + ops.softplus(-ops.abs(block))
+            total = total + ops.mean(ops.sum(per, axis=1))
+        else:
+            log_probs = ops.log_softmax(block, axis=1)
+            total = total + ops.mean(-ops.sum(target * log_probs, axis=1))
+    return total
+
+
+def categorical_mi_lower_bound(logits: Any, codes: Any, categories: list[int]) -> Any:
+    """L_I of the categorical codes in nats: H(c) + E[log Q(c|x)].
+
+    Q's probabilities are the softmax of each code's logits, whichever loss
+    trained them, so the bound never exceeds H(c) = sum(log K).
+    """
+    codes = ops.cast(codes, "int32")
+    total = 0.0
+    for i, block in enumerate(split_categorical(logits, categories)):
+        target = ops.one_hot(codes[:, i], categories[i], dtype=block.dtype)
+        log_q = ops.sum(target * ops.log_softmax(block, axis=1), axis=1)
+        total = total + math.log(categories[i]) + ops.mean(log_q)
+    return total
+
+
+def bounded_log_std(raw: Any) -> Any:
+    """Maps Q's raw output smoothly into [LOG_STD_MIN, LOG_STD_MAX].
+
+    An unbounded learned std lets Q shrink it without end and drive the
+    Gaussian NLL to minus infinity, swamping the other terms.
+    """
+    return LOG_STD_MIN + (LOG_STD_MAX - LOG_STD_MIN) * ops.sigmoid(raw)
+
+
+def continuous_info_loss(
+    mean: Any, log_std: Any, codes: Any, kind: str = "gaussian", fixed_std: float = 1.0
+) -> Any:
+    """Factored Gaussian negative log-likelihood of the continuous codes.
+
+    Args:
+        mean: Q's predicted means [B, n].
+        log_std: Q's predicted log-std [B, n] (already bounded); ignored when
+            `kind="fixed_std"`.
+        codes: the sampled continuous codes [B, n].
+        kind: `"gaussian"` (learned std) or `"fixed_std"` (std `fixed_std`,
+            an MSE up to scale and a constant, as openai/InfoGAN's fix_std).
+        fixed_std: the std used by `"fixed_std"`.
+
+    Returns:
+        The NLL summed over codes, averaged over the batch.
+    """
+    codes = ops.cast(codes, mean.dtype)
+    if kind == "fixed_std":
+        log_std = ops.full_like(mean, math.log(fixed_std))
+    z = (codes - mean) * ops.exp(-log_std)
+    per = _HALF_LOG_2PI + log_std + 0.5 * ops.square(z)
+    return ops.mean(ops.sum(per, axis=1))
+
+
+def check_choice(field: str, value: str, choices: tuple[str, ...]) -> str:
+    """Raises a ValueError naming `field` unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(f"Unknown {field} {value!r}; choose one of {list(choices)}.")
+    return value

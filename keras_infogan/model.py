@@ -1,0 +1,409 @@
+"""`InfoGAN`: a `keras.Model` whose `fit` alternates a D and a G+Q update.
+
+The math of one step (latent draw, the D loss, the G+Q loss, metrics) lives
+here, once, in `keras.ops`. How gradients are taken and applied is the only
+backend-specific part: see `keras_infogan.steps`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_infogan import losses, networks, steps
+from keras_infogan.spec import LatentSpec
+
+METRIC_NAMES = (
+    "d_loss",
+    "g_loss",
+    "info_loss",
+    "info_categorical",
+    "info_continuous",
+    "mi_lower_bound",
+    "d_acc_real",
+    "d_acc_fake",
+)
+LATENT_KEYS = ("noise", "categorical", "continuous")
+
+
+@keras.saving.register_keras_serializable(package="keras_infogan")
+class InfoGAN(keras.Model):
+    """InfoGAN (Chen et al., 2016): a GAN whose codes c must be recoverable
+    from G(z, c) by an auxiliary head Q on the discriminator's trunk.
+
+    Args:
+        generator: maps [B, spec.input_dim] to images in [0, 1].
+        discriminator_trunk: maps images to features shared by D and Q.
+        spec: the `LatentSpec`.
+        q_hidden: width of Q's hidden layer (paper: 128).
+        seed: seed of the generator of latent draws during training.
+
+    Example:
+
+    ```python
+    spec = LatentSpec(noise_dim=62, categorical=[10], continuous=2)
+    model = InfoGAN.for_images((28, 28, 1), spec)
+    model.compile()
+    model.fit(keras_infogan.data.load("mnist", batch_size=128), epochs=10)
+    images = model.generate(categorical=[[3]] * 8, continuous=[[-1.0, 0.0]] * 8, seed=1)
+    ```
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator_trunk: keras.Model,
+        spec: LatentSpec,
+        q_hidden: int = 128,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if generator.input.shape[-1] != spec.input_dim:
+            raise ValueError(
+                f"The generator takes inputs of width {generator.input.shape[-1]} but the "
+                f"spec's input is {spec.input_dim} wide (noise + one-hot codes + continuous "
+                f"codes). Build the generator with input_dim=spec.input_dim."
+            )
+        if tuple(generator.output.shape[1:]) != tuple(discriminator_trunk.input.shape[1:]):
+            raise ValueError(
+                f"The generator makes images of shape {tuple(generator.output.shape[1:])} "
+                f"but the discriminator trunk takes {tuple(discriminator_trunk.input.shape[1:])}."
+            )
+        self.spec = spec
+        self.q_hidden = q_hidden
+        self.seed = seed
+        self.generator = generator
+        self.discriminator_trunk = discriminator_trunk
+        self.d_head = networks.discriminator_head(discriminator_trunk)
+        self.q_head = networks.q_head(
+            discriminator_trunk, spec.total_categories + 2 * spec.continuous, q_hidden
+        )
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.built = True
+
+    @classmethod
+    def for_images(cls, image_shape: tuple[int, int, int], spec: LatentSpec, **kwargs) -> "InfoGAN":
+        """Builds the paper's MNIST networks for 28x28 images, DCGAN-style
+        networks for square power-of-two images (32x32, 64x64)."""
+        image_shape = tuple(int(d) for d in image_shape)
+        if len(image_shape) != 3:
+            raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
+        if image_shape[:2] == (28, 28):
+            g = networks.mnist_generator(spec.input_dim, image_shape)
+            trunk = networks.mnist_discriminator_trunk(image_shape)
+        else:
+            g = networks.dcgan_generator(spec.input_dim, image_shape)
+            trunk = networks.dcgan_discriminator_trunk(image_shape)
+        return cls(g, trunk, spec, **kwargs)
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        return tuple(self.generator.output.shape[1:])
+
+    # ------------------------------------------------------------------ compile
+
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer | None = None,
+        g_optimizer: keras.optimizers.Optimizer | None = None,
+        adversarial_loss: str = "nonsaturating",
+        categorical_loss: str = "sigmoid",
+        continuous_loss: str = "gaussian",
+        categorical_weight: float = 1.0,
+        continuous_weight: float = 0.1,
+        fixed_std: float = 1.0,
+        info_trains_trunk: bool = True,
+        **kwargs,
+    ) -> None:
+        """Configures training. Defaults are the paper's recipe.
+
+        Args:
+            d_optimizer: D's optimizer (default Adam 2e-4, beta1 0.5).
+            g_optimizer: G and Q's optimizer (default Adam 1e-3, beta1 0.5).
+            adversarial_loss: name in `losses.ADVERSARIAL_LOSSES`.
+            categorical_loss: `"sigmoid"` or `"softmax"` cross-entropy.
+            continuous_loss: `"gaussian"` (learned std) or `"fixed_std"`.
+            categorical_weight: lambda of the categorical info term.
+            continuous_weight: lambda of the continuous info term (kept small:
+                a learned std can otherwise swamp the other terms).
+            fixed_std: the std of `"fixed_std"`.
+            info_trains_trunk: also subtract the info term from D's loss, so
+                the shared trunk learns features Q can use (openai/InfoGAN).
+            **kwargs: passed to `keras.Model.compile` (`jit_compile`,
+                `steps_per_execution`, ...).
+        """
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
+        self.adversarial = losses.get_adversarial_loss(adversarial_loss)
+        self.info_config = {
+            "adversarial_loss": adversarial_loss,
+            "categorical_loss": losses.check_choice(
+                "categorical_loss", categorical_loss, losses.CATEGORICAL_LOSSES
+            ),
+            "continuous_loss": losses.check_choice(
+                "continuous_loss", continuous_loss, losses.CONTINUOUS_LOSSES
+            ),
+            "categorical_weight": float(categorical_weight),
+            "continuous_weight": float(continuous_weight),
+            "fixed_std": float(fixed_std),
+            "info_trains_trunk": bool(info_trains_trunk),
+        }
+        d_ids = {id(v) for v in self._d_step_layers_variables()}
+        d_opt, g_opt = self.d_optimizer, self.g_optimizer
+        # One optimizer object holds both, so Keras' JAX trainer threads both
+        # optimizers' state through `fit` and callbacks see `.optimizers`.
+        multi = keras.optimizers.MultiOptimizer(lambda v: d_opt if id(v) in d_ids else g_opt)
+        super().compile(optimizer=multi, **kwargs)
+        self.optimizer.build(self.trainable_variables)
+        self._extra_compile_kwargs = kwargs
+
+    def _d_step_layers_variables(self) -> list:
+        return self.discriminator_trunk.trainable_variables + self.d_head.trainable_variables
+
+    @property
+    def d_variables(self) -> list:
+        """Variables of the D update (trunk and D head), in model order."""
+        ids = {id(v) for v in self._d_step_layers_variables()}
+        return [v for v in self.trainable_variables if id(v) in ids]
+
+    @property
+    def g_variables(self) -> list:
+        """Variables of the G+Q update (generator and Q head), in model order."""
+        ids = {id(v) for v in self._d_step_layers_variables()}
+        return [v for v in self.trainable_variables if id(v) not in ids]
+
+    def get_compile_config(self) -> dict[str, Any]:
+        if not self.compiled:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            **self.info_config,
+            **self._extra_compile_kwargs,
+        }
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        self.compile(**config)
+
+    # --------------------------------------------------------------- the math
+
+    @property
+    def metrics(self) -> list:
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        """Maps generator inputs [B, spec.input_dim] to images."""
+        return self.generator(inputs, training=training)
+
+    def unpack_batch(self, data: Any) -> tuple[Any, dict[str, Any]]:
+        """Splits a `fit` batch into real images and the latents to use.
+
+        A batch is images, or a dict with `images` and optionally fixed
+        latents (`noise`, `categorical`, `continuous`); missing latents are
+        drawn from the spec with the model's seed generator.
+        """
+        if isinstance(data, (tuple, list)):
+            data = data[0]
+        given = {}
+        if isinstance(data, dict):
+            given = {k: data[k] for k in LATENT_KEYS if k in data}
+            data = data["images"]
+        real = ops.cast(data, "float32")
+        if tuple(real.shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"Images of shape {tuple(real.shape[1:])} do not fit the networks, which "
+                f"expect {self.image_shape}. Resize the data, or build the model for this "
+                f"shape with InfoGAN.for_images({tuple(real.shape[1:])}, spec)."
+            )
+        sampled = self.spec.sample(ops.shape(real)[0], seed=self.seed_generator)
+        sampled.update(given)
+        return real, sampled
+
+    def fake_images(self, latent: dict[str, Any]) -> Any:
+        """G's images for a latent dict, in training mode."""
+        return self.generator(self.spec.to_input(latent), training=True)
+
+    def q_outputs(self, features: Any, training: bool) -> tuple[Any, Any, Any]:
+        """Q's categorical logits, continuous means and bounded log-stds."""
+        out = self.q_head(features, training=training)
+        k, n = self.spec.total_categories, self.spec.continuous
+        return out[:, :k], out[:, k : k + n], losses.bounded_log_std(out[:, k + n :])
+
+    def _info_loss(self, fake_features: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        cfg = self.info_config
+        logits, mean, log_std = self.q_outputs(fake_features, training=True)
+        zero = ops.zeros((), "float32")
+        cat, cont, mi = zero, zero, zero
+        if self.spec.categorical:
+            cat = losses.categorical_info_loss(
+                logits, latent["categorical"], self.spec.categorical, cfg["categorical_loss"]
+            )
+            mi = losses.categorical_mi_lower_bound(logits, latent["categorical"], self.spec.categorical)
+        if self.spec.continuous:
+            cont = losses.continuous_info_loss(
+                mean, log_std, latent["continuous"], cfg["continuous_loss"], cfg["fixed_std"]
+            )
+        weighted = cfg["categorical_weight"] * cat + cfg["continuous_weight"] * cont
+        return weighted, {"info_loss": weighted, "info_categorical": cat, "info_continuous": cont, "mi_lower_bound": mi}
+
+    def discriminator_loss(self, real: Any, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """D's loss on real images and (gradient-stopped) fakes."""
+        real_logits = self.d_head(self.discriminator_trunk(real, training=True), training=True)
+        fake_features = self.discriminator_trunk(fake, training=True)
+        fake_logits = self.d_head(fake_features, training=True)
+        loss = self.adversarial.discriminator_loss(real_logits, fake_logits)
+        if self.info_config["info_trains_trunk"]:
+            info, _ = self._info_loss(fake_features, latent)
+            loss = loss + info
+        logs = {
+            "d_loss": loss,
+            "d_acc_real": ops.mean(ops.cast(real_logits > 0, "float32")),
+            "d_acc_fake": ops.mean(ops.cast(fake_logits < 0, "float32")),
+        }
+        return loss, logs
+
+    def generator_loss(self, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """G and Q's loss: fool D and keep the codes recoverable by Q."""
+        features = self.discriminator_trunk(fake, training=True)
+        fake_logits = self.d_head(features, training=True)
+        info, logs = self._info_loss(features, latent)
+        loss = self.adversarial.generator_loss(fake_logits) + info
+        logs["g_loss"] = loss
+        return loss, logs
+
+    def update_metrics(self, logs: dict[str, Any]) -> dict[str, Any]:
+        """Feeds a step's figures to the trackers; returns their running means."""
+        for name, value in logs.items():
+            self.trackers[name].update_state(value)
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    def train_step(self, *args):
+        return steps.train_step(self, *args)
+
+    # ---------------------------------------------------------- generate/encode
+
+    def latent_inputs(
+        self,
+        noise: Any = None,
+        categorical: Any = None,
+        continuous: Any = None,
+        n: int | None = None,
+        seed: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Checks given codes and draws the missing ones; returns numpy arrays."""
+        spec = self.spec
+        given = {}
+        for key, value, width in (
+            ("noise", noise, spec.noise_dim),
+            ("categorical", categorical, spec.n_categorical),
+            ("continuous", continuous, spec.continuous),
+        ):
+            if value is None:
+                continue
+            if width == 0:
+                raise ValueError(f"The spec has no {key} part; leave `{key}` out.")
+            arr = np.asarray(value)
+            if arr.ndim != 2 or arr.shape[1] != width:
+                raise ValueError(f"`{key}` must have shape [N, {width}], got {arr.shape}.")
+            given[key] = arr
+        sizes = {arr.shape[0] for arr in given.values()} | ({n} if n is not None else set())
+        if len(sizes) > 1:
+            raise ValueError(f"The given codes and `n` disagree on the batch size: {sorted(sizes)}.")
+        n = sizes.pop() if sizes else 1
+        if "categorical" in given:
+            cat = given["categorical"]
+            if not np.issubdtype(cat.dtype, np.integer):
+                raise ValueError("`categorical` holds category indices and must be integers.")
+            for i, k in enumerate(spec.categorical):
+                if cat[:, i].min() < 0 or cat[:, i].max() >= k:
+                    raise ValueError(f"categorical code {i} takes values 0..{k - 1}, got {cat[:, i].min()}..{cat[:, i].max()}.")
+        drawn = spec.sample(n, seed=keras.random.SeedGenerator(seed))
+        latent = {k: np.asarray(ops.convert_to_numpy(v)) for k, v in drawn.items()}
+        latent.update(given)
+        dtypes = {"noise": "float32", "categorical": "int32", "continuous": "float32"}
+        return {k: v.astype(dtypes[k]) for k, v in latent.items()}
+
+    def generate(
+        self,
+        noise: Any = None,
+        categorical: Any = None,
+        continuous: Any = None,
+        n: int | None = None,
+        seed: int | None = None,
+        batch_size: int = 256,
+    ) -> np.ndarray:
+        """Images in [0, 1] for given codes; what is not given is sampled.
+
+        Args:
+            noise: [N, noise_dim] floats.
+            categorical: [N, n_categorical] category indices.
+            continuous: [N, n_continuous] floats.
+            n: the batch size when no code is given.
+            seed: seed for the parts that are sampled.
+        """
+        latent = self.latent_inputs(noise, categorical, continuous, n, seed)
+        x = ops.convert_to_numpy(self.spec.to_input(latent))
+        out = [
+            ops.convert_to_numpy(self.generator(x[i : i + batch_size], training=False))
+            for i in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(out, axis=0)
+
+    def encode_tensors(self, images: Any) -> dict[str, Any]:
+        """Q's reading of images, as backend tensors (used by `encode` and export)."""
+        features = self.discriminator_trunk(images, training=False)
+        logits, mean, log_std = self.q_outputs(features, training=False)
+        out = {}
+        if self.spec.categorical:
+            blocks = losses.split_categorical(logits, self.spec.categorical)
+            out["categorical"] = ops.stack([ops.cast(ops.argmax(b, axis=1), "int32") for b in blocks], axis=1)
+            out["categorical_probs"] = ops.concatenate([ops.softmax(b, axis=1) for b in blocks], axis=1)
+        if self.spec.continuous:
+            if self.compiled and self.info_config["continuous_loss"] == "fixed_std":
+                log_std = ops.full_like(mean, np.log(self.info_config["fixed_std"]))
+            out["continuous"] = mean
+            out["continuous_std"] = ops.exp(log_std)
+        return out
+
+    def encode(self, images: Any, batch_size: int = 256) -> dict[str, np.ndarray]:
+        """Q's codes for images in [0, 1]: `categorical` (most likely value per
+        code), `categorical_probs` (softmax per code, concatenated),
+        `continuous` (mean) and `continuous_std`."""
+        images = np.asarray(images, dtype="float32")
+        if images.shape[1:] != self.image_shape:
+            raise ValueError(f"encode expects images of shape [N, {', '.join(map(str, self.image_shape))}], got {images.shape}.")
+        parts = [
+            {k: ops.convert_to_numpy(v) for k, v in self.encode_tensors(images[i : i + batch_size]).items()}
+            for i in range(0, len(images), batch_size)
+        ]
+        return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
+
+    # -------------------------------------------------------------- serialize
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator_trunk": keras.saving.serialize_keras_object(self.discriminator_trunk),
+                "spec": keras.saving.serialize_keras_object(self.spec),
+                "q_hidden": self.q_hidden,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "InfoGAN":
+        config = dict(config)
+        for key in ("generator", "discriminator_trunk", "spec"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

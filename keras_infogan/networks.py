@@ -1,0 +1,106 @@
+"""The networks: the paper's MNIST G and D trunk, a DCGAN-style pair for
+32x32 / 64x64 colour images, and the two small heads on the shared trunk.
+
+Every builder returns a functional `keras.Model`, so a user's own networks
+plug in the same way: a generator mapping [B, spec.input_dim] to images in
+[0, 1], and a trunk mapping images to a feature vector.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+LEAKY_SLOPE = 0.1
+
+
+def _leaky(x):
+    return layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+
+
+def mnist_generator(input_dim: int, image_shape: tuple[int, int, int] = (28, 28, 1)) -> keras.Model:
+    """The paper's MNIST G: FC 1024, FC 7x7x128, up-conv 64, up-conv C, sigmoid."""
+    h, w, c = image_shape
+    if h % 4 or w % 4:
+        raise ValueError(f"mnist_generator needs a height and width divisible by 4, got {image_shape}.")
+    z = keras.Input((input_dim,), name="latent")
+    x = layers.Dense(1024)(z)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Dense((h // 4) * (w // 4) * 128)(x)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Reshape((h // 4, w // 4, 128))(x)
+    x = layers.Conv2DTranspose(64, 4, strides=2, padding="same")(x)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation="sigmoid")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def mnist_discriminator_trunk(image_shape: tuple[int, int, int] = (28, 28, 1)) -> keras.Model:
+    """The paper's MNIST D trunk shared by D and Q: conv 64, conv 128, FC 1024."""
+    images = keras.Input(image_shape, name="images")
+    x = _leaky(layers.Conv2D(64, 4, strides=2, padding="same")(images))
+    x = layers.Conv2D(128, 4, strides=2, padding="same")(x)
+    x = _leaky(layers.BatchNormalization()(x))
+    x = layers.Dense(1024)(layers.Flatten()(x))
+    x = _leaky(layers.BatchNormalization()(x))
+    return keras.Model(images, x, name="discriminator_trunk")
+
+
+def _doublings(image_shape: tuple[int, int, int]) -> int:
+    h, w, _ = image_shape
+    if h != w or h < 16 or h & (h - 1):
+        raise ValueError(
+            f"The DCGAN networks need square images whose side is a power of two "
+            f">= 16 (e.g. 32 or 64), got {image_shape}. Resize the images, or pass "
+            f"your own generator and discriminator_trunk to InfoGAN."
+        )
+    return (h // 4).bit_length() - 1
+
+
+def dcgan_generator(input_dim: int, image_shape: tuple[int, int, int] = (32, 32, 3), width: int = 64) -> keras.Model:
+    """DCGAN-style G (SVHN / CelebA scale): FC to 4x4, then up-convs doubling."""
+    n = _doublings(image_shape)
+    z = keras.Input((input_dim,), name="latent")
+    filters = width * 2 ** (n - 1)
+    x = layers.Dense(4 * 4 * filters * 2)(z)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Reshape((4, 4, filters * 2))(x)
+    for i in range(n - 1):
+        x = layers.Conv2DTranspose(filters // 2**i, 4, strides=2, padding="same")(x)
+        x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", activation="sigmoid")(x)
+    return keras.Model(z, x, name="generator")
+
+
+def dcgan_discriminator_trunk(image_shape: tuple[int, int, int] = (32, 32, 3), width: int = 64) -> keras.Model:
+    """DCGAN-style D trunk: strided convs down to 4x4, then flattened."""
+    n = _doublings(image_shape)
+    images = keras.Input(image_shape, name="images")
+    x = _leaky(layers.Conv2D(width, 4, strides=2, padding="same")(images))
+    for i in range(1, n):
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same")(x)
+        x = _leaky(layers.BatchNormalization()(x))
+    return keras.Model(images, layers.Flatten()(x), name="discriminator_trunk")
+
+
+def _features_input(trunk: keras.Model) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    features = keras.Input(trunk.output.shape[1:], name="features")
+    x = layers.Flatten()(features) if len(trunk.output.shape) > 2 else features
+    return features, x
+
+
+def discriminator_head(trunk: keras.Model) -> keras.Model:
+    """D's head on the trunk: one logit for real vs fake."""
+    features, x = _features_input(trunk)
+    return keras.Model(features, layers.Dense(1)(x), name="d_head")
+
+
+def q_head(trunk: keras.Model, output_dim: int, hidden: int = 128) -> keras.Model:
+    """Q's head on the trunk (paper: FC 128, BN, leaky ReLU, then the codes).
+
+    `output_dim` is the total number of categories plus two outputs (mean and
+    raw log-std) per continuous code.
+    """
+    features, x = _features_input(trunk)
+    x = _leaky(layers.BatchNormalization()(layers.Dense(hidden)(x)))
+    return keras.Model(features, layers.Dense(output_dim)(x), name="q_head")
