@@ -1,0 +1,94 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import keras_infogan as ki
+from keras_infogan.model import METRIC_NAMES
+
+
+def test_short_fit_drives_info_loss_down(model, shapes_images):
+    model.compile()
+    history = model.fit(shapes_images, batch_size=32, epochs=3, verbose=0).history
+    assert set(METRIC_NAMES) <= set(history)
+    assert history["info_categorical"][-1] < 0.6 * history["info_categorical"][0]
+    assert history["mi_lower_bound"][-1] > 0.6 * math.log(3)
+    assert history["mi_lower_bound"][-1] <= math.log(3) + 1e-6
+    for name in ("d_acc_real", "d_acc_fake"):
+        assert 0.0 <= history[name][-1] <= 1.0
+    assert int(model.optimizer.iterations) == 3 * 256 // 32
+    assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 24
+
+
+def test_each_update_moves_only_its_own_variables(model, shapes_images):
+    model.compile(info_trains_trunk=False)
+    before = {v.path: np.array(v) for v in model.trainable_variables}
+    model.fit(shapes_images[:32], batch_size=32, epochs=1, verbose=0)
+    moved = {v.path for v in model.trainable_variables if not np.allclose(before[v.path], np.array(v))}
+    assert moved == {v.path for v in model.trainable_variables}
+    d_ids = {id(v) for v in model.d_variables}
+    assert {id(v) for v in model.discriminator_trunk.trainable_variables} <= d_ids
+    assert not d_ids & {id(v) for v in model.g_variables}
+
+
+def test_generate_and_encode(model):
+    images = model.generate(categorical=[[2]] * 5, continuous=[[-1.0, 0.0]] * 5, seed=1)
+    assert images.shape == (5, 28, 28, 1) and images.dtype == np.float32
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    np.testing.assert_array_equal(images, model.generate(categorical=[[2]] * 5, continuous=[[-1.0, 0.0]] * 5, seed=1))
+    assert not np.array_equal(images, model.generate(categorical=[[2]] * 5, continuous=[[-1.0, 0.0]] * 5, seed=2))
+    codes = model.encode(images)
+    assert codes["categorical"].shape == (5, 1) and codes["categorical"].dtype == np.int32
+    np.testing.assert_allclose(codes["categorical_probs"].sum(axis=1), 1.0, rtol=1e-5)
+    assert codes["continuous"].shape == codes["continuous_std"].shape == (5, 2)
+    assert (codes["continuous_std"] > 0).all()
+
+
+def test_generate_rejects_bad_codes(model):
+    with pytest.raises(ValueError, match="values 0..2"):
+        model.generate(categorical=[[3]])
+    with pytest.raises(ValueError, match=r"shape \[N, 2\]"):
+        model.generate(continuous=[[0.0]])
+    with pytest.raises(ValueError, match="disagree"):
+        model.generate(categorical=[[0], [1]], continuous=[[0.0, 0.0]])
+
+
+def test_images_of_the_wrong_shape(model):
+    model.compile()
+    with pytest.raises(ValueError, match=r"expect \(28, 28, 1\)"):
+        model.fit(np.zeros((64, 32, 32, 1), "float32"), batch_size=32, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="encode expects"):
+        model.encode(np.zeros((2, 28, 28, 3), "float32"))
+
+
+def test_compile_choices_are_checked(model):
+    with pytest.raises(ValueError, match="categorical_loss"):
+        model.compile(categorical_loss="hinge")
+    with pytest.raises(ValueError, match="continuous_loss"):
+        model.compile(continuous_loss="laplace")
+
+
+@pytest.mark.parametrize("options", [{"categorical_loss": "softmax", "continuous_loss": "fixed_std"}, {"adversarial_loss": "lsgan", "info_trains_trunk": False}])
+def test_loss_options_train(model, shapes_images, options):
+    model.compile(**options)
+    history = model.fit(shapes_images, batch_size=32, epochs=2, verbose=0).history
+    assert history["info_categorical"][-1] < history["info_categorical"][0]
+
+
+def test_save_load_keeps_everything(model, shapes_images, tmp_path):
+    model.compile(categorical_loss="softmax", continuous_weight=0.2, d_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.5))
+    model.fit(shapes_images[:64], batch_size=32, epochs=1, verbose=0)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.spec == model.spec
+    assert loaded.info_config == model.info_config
+    assert float(loaded.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    kwargs = dict(categorical=[[1]] * 3, continuous=[[0.5, -0.5]] * 3, seed=4)
+    np.testing.assert_array_equal(loaded.generate(**kwargs), model.generate(**kwargs))
+    for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_array_equal(np.array(a), np.array(b))
+    np.testing.assert_allclose(loaded.encode(shapes_images[:4])["continuous"], model.encode(shapes_images[:4])["continuous"], atol=1e-6)
+    loaded.fit(shapes_images[:64], batch_size=32, epochs=1, verbose=0)
+    assert int(loaded.g_optimizer.iterations) == 4

@@ -1,0 +1,51 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_infogan as ki
+from keras_infogan import networks
+
+
+def test_paper_mnist_networks(spec):
+    g = networks.mnist_generator(spec.input_dim)
+    trunk = networks.mnist_discriminator_trunk()
+    assert g.output.shape[1:] == (28, 28, 1) and trunk.output.shape[1:] == (1024,)
+    dense = [l.units for l in g.layers if isinstance(l, keras.layers.Dense)]
+    assert dense == [1024, 7 * 7 * 128]
+    convs = [(l.filters, l.kernel_size, l.strides) for l in trunk.layers if isinstance(l, keras.layers.Conv2D)]
+    assert convs == [(64, (4, 4), (2, 2)), (128, (4, 4), (2, 2))]
+
+
+def test_q_is_almost_free():
+    """The paper: Q adds a small head to D; here under 5% of D's parameters."""
+    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
+    model = ki.InfoGAN.for_images((28, 28, 1), spec)
+    d = model.discriminator_trunk.count_params() + model.d_head.count_params()
+    assert model.q_head.count_params() / d < 0.05
+    assert model.q_head.output.shape[-1] == 10 + 2 * 2
+
+
+@pytest.mark.parametrize("size, channels", [(32, 3), (64, 3)])
+def test_dcgan_networks(size, channels):
+    spec = ki.LatentSpec(noise_dim=8, categorical=[10], continuous=4)
+    model = ki.InfoGAN.for_images((size, size, channels), spec)
+    images = model.generate(n=2, seed=0)
+    assert images.shape == (2, size, size, channels)
+    assert 0.0 <= images.min() and images.max() <= 1.0
+
+
+def test_bad_network_shapes(spec):
+    with pytest.raises(ValueError, match="power of two"):
+        ki.InfoGAN.for_images((48, 40, 3), spec)
+    g = networks.mnist_generator(spec.input_dim + 1)
+    with pytest.raises(ValueError, match="input_dim"):
+        ki.InfoGAN(g, networks.mnist_discriminator_trunk(), spec)
+
+
+def test_user_networks(spec):
+    g = keras.Sequential([keras.Input((spec.input_dim,)), keras.layers.Dense(16 * 16, activation="sigmoid"), keras.layers.Reshape((16, 16, 1))])
+    trunk = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(8, 3, strides=2), keras.layers.Flatten()])
+    model = ki.InfoGAN(g, trunk, spec)
+    model.compile()
+    history = model.fit(np.random.default_rng(0).uniform(size=(64, 16, 16, 1)).astype("float32"), batch_size=32, epochs=1, verbose=0)
+    assert np.isfinite(history.history["g_loss"][-1])

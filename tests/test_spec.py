@@ -1,0 +1,68 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_infogan as ki
+
+
+def test_input_dim_and_entropy():
+    spec = ki.LatentSpec(noise_dim=62, categorical=[10, 4], continuous=2)
+    assert spec.input_dim == 62 + 14 + 2
+    assert spec.categorical_entropy == pytest.approx(math.log(10) + math.log(4))
+
+
+def test_sample_shapes_ranges_and_seed():
+    spec = ki.LatentSpec(noise_dim=5, categorical=[10, 3], continuous=2)
+    draw = {k: ops.convert_to_numpy(v) for k, v in spec.sample(4000, seed=keras.random.SeedGenerator(1)).items()}
+    assert draw["noise"].shape == (4000, 5)
+    assert draw["categorical"].shape == (4000, 2) and draw["categorical"].dtype == np.int32
+    assert draw["continuous"].shape == (4000, 2)
+    assert draw["categorical"][:, 0].min() == 0 and draw["categorical"][:, 0].max() == 9
+    assert draw["categorical"][:, 1].max() == 2
+    # Uniform categorical prior: each of 10 values near 400 of 4000.
+    counts = np.bincount(draw["categorical"][:, 0], minlength=10)
+    assert counts.min() > 300 and counts.max() < 500
+    assert -1.0 <= draw["continuous"].min() and draw["continuous"].max() <= 1.0
+    assert abs(draw["continuous"].std() - 1 / math.sqrt(3)) < 0.02  # uniform[-1, 1]
+    assert abs(draw["noise"].std() - 1.0) < 0.05
+    again = spec.sample(4000, seed=keras.random.SeedGenerator(1))
+    np.testing.assert_array_equal(ops.convert_to_numpy(again["noise"]), draw["noise"])
+
+
+def test_normal_continuous_prior():
+    spec = ki.LatentSpec(noise_dim=0, categorical=[], continuous=3, continuous_prior="normal")
+    draw = ops.convert_to_numpy(spec.sample(5000, seed=2)["continuous"])
+    assert draw.min() < -2.5 and abs(draw.std() - 1.0) < 0.05
+    assert set(spec.sample(2, seed=2)) == {"continuous"}
+
+
+def test_to_input_layout():
+    spec = ki.LatentSpec(noise_dim=2, categorical=[3, 2], continuous=1)
+    x = ops.convert_to_numpy(
+        spec.to_input({"noise": np.array([[0.5, -0.5]]), "categorical": np.array([[2, 0]]), "continuous": np.array([[0.25]])})
+    )
+    np.testing.assert_allclose(x, [[0.5, -0.5, 0, 0, 1, 1, 0, 0.25]])
+
+
+def test_config_round_trip():
+    spec = ki.LatentSpec(noise_dim=3, categorical=[5], continuous=1, continuous_prior="normal", noise_prior="uniform")
+    again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(spec))
+    assert again == spec and again is not spec
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"categorical": [], "continuous": 0}, "at least one code"),
+        ({"categorical": [1]}, "categorical[0]"),
+        ({"noise_dim": -1}, "noise_dim"),
+        ({"continuous": -2}, "continuous"),
+        ({"continuous_prior": "cauchy"}, "continuous_prior"),
+    ],
+)
+def test_bad_specs_name_the_field(kwargs, field):
+    with pytest.raises(ValueError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        ki.LatentSpec(**kwargs)
