@@ -62,16 +62,16 @@ class InfoGAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if generator.input.shape[-1] != spec.input_dim:
+        if generator.input_shape[-1] != spec.input_dim:
             raise ValueError(
-                f"The generator takes inputs of width {generator.input.shape[-1]} but the "
+                f"The generator takes inputs of width {generator.input_shape[-1]} but the "
                 f"spec's input is {spec.input_dim} wide (noise + one-hot codes + continuous "
                 f"codes). Build the generator with input_dim=spec.input_dim."
             )
-        if tuple(generator.output.shape[1:]) != tuple(discriminator_trunk.input.shape[1:]):
+        if tuple(generator.output_shape[1:]) != tuple(discriminator_trunk.input_shape[1:]):
             raise ValueError(
-                f"The generator makes images of shape {tuple(generator.output.shape[1:])} "
-                f"but the discriminator trunk takes {tuple(discriminator_trunk.input.shape[1:])}."
+                f"The generator makes images of shape {tuple(generator.output_shape[1:])} "
+                f"but the discriminator trunk takes {tuple(discriminator_trunk.input_shape[1:])}."
             )
         self.spec = spec
         self.q_hidden = q_hidden
@@ -103,7 +103,7 @@ class InfoGAN(keras.Model):
 
     @property
     def image_shape(self) -> tuple[int, ...]:
-        return tuple(self.generator.output.shape[1:])
+        return tuple(self.generator.output_shape[1:])
 
     # ------------------------------------------------------------------ compile
 

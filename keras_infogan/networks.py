@@ -84,8 +84,8 @@ def dcgan_discriminator_trunk(image_shape: tuple[int, int, int] = (32, 32, 3), w
 
 
 def _features_input(trunk: keras.Model) -> tuple[keras.KerasTensor, keras.KerasTensor]:
-    features = keras.Input(trunk.output.shape[1:], name="features")
-    x = layers.Flatten()(features) if len(trunk.output.shape) > 2 else features
+    features = keras.Input(trunk.output_shape[1:], name="features")
+    x = layers.Flatten()(features) if len(trunk.output_shape) > 2 else features
     return features, x
 
 
