@@ -1,0 +1,114 @@
+"""Training throughput of keras-infogan per backend against a hand-written PyTorch loop.
+
+Each backend runs in its own process (Keras picks its backend at import).
+Each times `fit` epochs of a fixed number of steps on the paper's MNIST
+networks and spec, after one warm-up epoch (compilation), and reports the
+median images/s and the peak resident memory. The yardstick,
+benchmarks/torch_baseline.py, runs in the same invocation.
+
+Usage:
+    python benchmarks/train_speed.py --data ../shared/data/mnist.npz --batch-sizes 64 128
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str) -> dict:
+    """Runs in a child process whose KERAS_BACKEND is already set."""
+    import keras
+    import numpy as np
+
+    import keras_infogan as ki
+
+    images, _ = ki.data.load_arrays(data)
+    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0)
+    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit])
+    times: list[float] = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.start)
+
+    ds = ki.data.load(images, batch_size=batch_size, seed=0).repeat()
+    model.fit(ds, steps_per_epoch=steps, epochs=repeats + 1, verbose=0, callbacks=[Timer()])
+    rates = [steps * batch_size / t for t in times[1:]]
+    return {
+        "backend": keras.backend.backend(),
+        "batch_size": batch_size,
+        "images_per_s": statistics.median(rates),
+        "runs": rates,
+        "warmup_s": times[0],
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "np": np.__version__,
+    }
+
+
+def run_child(backend: str, args: argparse.Namespace, batch_size: int) -> dict:
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    cmd = [
+        sys.executable, __file__, "--child", "--data", args.data, "--steps", str(args.steps),
+        "--repeats", str(args.repeats), "--batch-sizes", str(batch_size), "--jit", args.jit,
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{backend} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_baseline(args: argparse.Namespace, batch_size: int) -> dict:
+    cmd = [
+        sys.executable, os.path.join(HERE, "torch_baseline.py"), "--data", args.data,
+        "--batch-size", str(batch_size), "--steps", str(args.steps), "--warmup", "5",
+        "--repeats", str(args.repeats), "--json",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"baseline failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data", "mnist.npz"))
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 128])
+    parser.add_argument("--backends", nargs="+", default=["tensorflow", "jax", "torch"])
+    parser.add_argument("--steps", type=int, default=40, help="steps per timed epoch")
+    parser.add_argument("--repeats", type=int, default=3, help="timed epochs (median reported)")
+    parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit)))
+        return
+    print("| batch | runner | images/s (median) | runs | vs. hand-written torch | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for batch_size in args.batch_sizes:
+        base = None if args.no_baseline else run_baseline(args, batch_size)
+        rows = [] if base is None else [("hand-written torch", base["median_images_per_s"], base["images_per_s"], base["peak_rss_mib"])]
+        for backend in args.backends:
+            r = run_child(backend, args, batch_size)
+            rows.append((f"keras-infogan {backend}", r["images_per_s"], r["runs"], r["peak_rss_mib"]))
+        for name, rate, runs, rss in rows:
+            ratio = f"{rate / base['median_images_per_s']:.2f}x" if base else "-"
+            runs_s = ", ".join(f"{x:.0f}" for x in runs)
+            print(f"| {batch_size} | {name} | {rate:.0f} | {runs_s} | {ratio} | {rss:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
