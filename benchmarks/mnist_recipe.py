@@ -7,7 +7,7 @@ seed, then a markdown row per seed.
 
 Usage:
     KERAS_BACKEND=jax python benchmarks/mnist_recipe.py --data ../shared/data/mnist.npz \
-        --iterations 5000 --eval-at 1000 2000 5000 --seeds 0 1 2 [--no-info-trains-trunk ...]
+        --eval-at 1000 2000 5000 --seeds 0 1 2 [--no-info-trains-trunk ...]
 """
 
 from __future__ import annotations

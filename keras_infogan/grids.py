@@ -1,0 +1,226 @@
+"""Traversal grids in the InfoGAN paper's style, drawn with matplotlib.
+
+A grid shows what one latent code does:
+
+* a categorical code: one row per value of the code; each column is one draw
+  of the noise and the other codes, the same in every row, so a column shows
+  the same "image" under each category;
+* a continuous code: columns sweep the code over `value_range` (the paper:
+  -2 to 2, past the training prior's [-1, 1]); each row is one draw of the
+  noise and the other codes (its first categorical code cycling through its
+  values, so the rows show every category).
+
+The draws come from numpy with a fixed seed, so grids of one run at different
+epochs (and the `traverse` command's) show the same latents. Both the
+`TraversalGrid` callback and `keras-infogan traverse` use this module.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+PAD = 2  # Pixels between tiles.
+LABEL_WIDTH = 48  # Left band for the row labels.
+HEADER_HEIGHT = 36  # Top band for the title and the column labels.
+TILE_TARGET = 56  # Small images are enlarged (by whole factors) to about this size.
+DPI = 100
+
+
+@dataclass
+class Traversal:
+    """The latents of one grid, row-major, with its labels."""
+
+    code: str
+    rows: int
+    cols: int
+    latent: dict[str, np.ndarray]
+    row_labels: list[str]
+    col_labels: list[str]
+
+
+def code_names(spec: Any) -> list[str]:
+    """Names of a spec's codes: `categorical_0`, ..., `continuous_0`, ...
+
+    The same names are the columns of `keras-infogan encode`'s output and
+    the suffixes of the grid files.
+    """
+    return [f"categorical_{i}" for i in range(spec.n_categorical)] + [
+        f"continuous_{j}" for j in range(spec.continuous)
+    ]
+
+
+def parse_code(spec: Any, code: str) -> tuple[str, int]:
+    """Splits a code name into its kind and index; a ValueError names the valid ones."""
+    kind, _, index = code.rpartition("_")
+    if code not in code_names(spec):
+        raise ValueError(
+            f"Unknown code {code!r}; this model's codes are {', '.join(code_names(spec))}."
+        )
+    return kind, int(index)
+
+
+def sample_latents(spec: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Draws `n` latents from the spec's priors with numpy (same on every backend)."""
+
+    def draw(prior: str, width: int) -> np.ndarray:
+        if prior == "uniform":
+            return rng.uniform(-1.0, 1.0, (n, width)).astype("float32")
+        return rng.standard_normal((n, width)).astype("float32")
+
+    out = {}
+    if spec.noise_dim:
+        out["noise"] = draw(spec.noise_prior, spec.noise_dim)
+    if spec.categorical:
+        out["categorical"] = np.stack(
+            [rng.integers(0, k, n) for k in spec.categorical], axis=1
+        ).astype("int32")
+    if spec.continuous:
+        out["continuous"] = draw(spec.continuous_prior, spec.continuous)
+    return out
+
+
+def traversal(
+    spec: Any,
+    code: str,
+    samples: int = 10,
+    steps: int = 9,
+    value_range: tuple[float, float] = (-2.0, 2.0),
+    seed: int = 0,
+) -> Traversal:
+    """The latents of a grid for `code` (see the module docstring).
+
+    Args:
+        spec: the model's `LatentSpec`.
+        code: a name from `code_names(spec)`.
+        samples: draws of the noise and other codes: the columns of a
+            categorical grid, the rows of a continuous one.
+        steps: columns of a continuous grid.
+        value_range: the sweep of a continuous code.
+        seed: seed of the draws.
+    """
+    kind, index = parse_code(spec, code)
+    if samples < 1 or steps < 2:
+        raise ValueError(f"A grid needs samples >= 1 and steps >= 2, got {samples} and {steps}.")
+    low, high = (float(v) for v in value_range)
+    if not low < high:
+        raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}.")
+    base = sample_latents(spec, samples, np.random.default_rng(seed))
+    if kind == "categorical":
+        rows, cols = spec.categorical[index], samples
+        latent = {k: np.tile(v, (rows, 1)) for k, v in base.items()}  # Row r: all draws.
+        latent["categorical"][:, index] = np.repeat(np.arange(rows), cols)
+        return Traversal(code, rows, cols, latent, [f"cat{index}={r}" for r in range(rows)], [])
+    rows, cols = samples, steps
+    row_labels = [""] * rows
+    if spec.categorical:
+        base["categorical"][:, 0] = np.arange(rows) % spec.categorical[0]
+        row_labels = [f"cat0={v}" for v in base["categorical"][:, 0]]
+    latent = {k: np.repeat(v, cols, axis=0) for k, v in base.items()}  # Row r: one draw, swept.
+    sweep = np.linspace(low, high, cols, dtype="float32")
+    latent["continuous"][:, index] = np.tile(sweep, rows)
+    return Traversal(code, rows, cols, latent, row_labels, [f"{v:+.1f}" for v in sweep])
+
+
+def render(
+    images: np.ndarray,
+    title: str = "",
+    row_labels: list[str] | None = None,
+    col_labels: list[str] | None = None,
+    zoom: int | None = None,
+) -> np.ndarray:
+    """Draws images [rows, cols, H, W, C] in [0, 1] as one labelled RGB picture.
+
+    The picture is exactly `LABEL_WIDTH + cols * (W * zoom + PAD) + PAD`
+    pixels wide and `HEADER_HEIGHT + rows * (H * zoom + PAD) + PAD` high;
+    `zoom` (default: the whole factor that brings tiles near 56 pixels)
+    enlarges each image pixel to a `zoom` x `zoom` block.
+
+    Returns:
+        uint8 [height, width, 3].
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    images = np.asarray(images, dtype="float32")
+    rows, cols, h, w, channels = images.shape
+    zoom = zoom or max(1, TILE_TARGET // max(h, w))
+    th, tw = h * zoom, w * zoom
+    montage = np.ones((rows * (th + PAD) + PAD, cols * (tw + PAD) + PAD, 3), "float32")
+    tiles = images.repeat(zoom, axis=2).repeat(zoom, axis=3).clip(0.0, 1.0)
+    if channels == 1:
+        tiles = np.repeat(tiles, 3, axis=-1)
+    for r in range(rows):
+        for c in range(cols):
+            y, x = PAD + r * (th + PAD), PAD + c * (tw + PAD)
+            montage[y : y + th, x : x + tw] = tiles[r, c, ..., :3]
+    height, width = HEADER_HEIGHT + montage.shape[0], LABEL_WIDTH + montage.shape[1]
+
+    fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((LABEL_WIDTH / width, 0.0, montage.shape[1] / width, montage.shape[0] / height))
+    ax.imshow(montage, interpolation="nearest", aspect="auto")
+    ax.set_axis_off()
+    fig.text(4 / width, 1 - 4 / height, title, ha="left", va="top", fontsize=9)
+    for c, label in enumerate(col_labels or []):
+        x = LABEL_WIDTH + PAD + c * (tw + PAD) + tw / 2
+        fig.text(x / width, 1 - (HEADER_HEIGHT - 3) / height, label, ha="center", va="bottom", fontsize=7)
+    for r, label in enumerate(row_labels or []):
+        y = HEADER_HEIGHT + PAD + r * (th + PAD) + th / 2
+        fig.text((LABEL_WIDTH - 4) / width, 1 - y / height, label, ha="right", va="center", fontsize=7)
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def draw_traversal(
+    model: Any,
+    code: str,
+    samples: int = 10,
+    steps: int = 9,
+    value_range: tuple[float, float] = (-2.0, 2.0),
+    seed: int = 0,
+    title: str | None = None,
+) -> np.ndarray:
+    """Generates and draws the grid of one code (see `traversal` and `render`).
+
+    Returns:
+        uint8 RGB [height, width, 3], ready for `write_png` or TensorBoard.
+    """
+    grid = traversal(model.spec, code, samples, steps, value_range, seed)
+    images = model.generate(**grid.latent)
+    images = images.reshape(grid.rows, grid.cols, *images.shape[1:])
+    if title is None:
+        title = (
+            f"{code}: one row per value" if code.startswith("categorical")
+            else f"{code} from {value_range[0]:g} to {value_range[1]:g}"
+        )
+    return render(images, title, grid.row_labels, grid.col_labels)
+
+
+def write_png(path: str | os.PathLike, picture: np.ndarray) -> None:
+    """Writes an RGB uint8 array as a PNG atomically (temp file, then rename)."""
+    from matplotlib import image as mpimg
+
+    buffer = io.BytesIO()
+    mpimg.imsave(buffer, picture, format="png")
+    write_atomically(path, buffer.getvalue())
+
+
+def write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Writes bytes to a temp file beside `path`, then renames it over `path`,
+    so a reader (or a crash) never sees a half-written file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

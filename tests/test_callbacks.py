@@ -1,0 +1,147 @@
+"""The run callbacks and the traversal grids they draw."""
+
+import csv
+import importlib.util
+import os
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import keras_infogan as ki
+from keras_infogan import callbacks, grids
+
+SHAPE = (16, 16, 1)  # DCGAN-size networks: much faster than the 28x28 paper networks.
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """A model fitted 3 epochs with the callbacks, and where they wrote."""
+    root = tmp_path_factory.mktemp("fit")
+    keras.utils.set_random_seed(0)
+    model = ki.InfoGAN.for_images(SHAPE, ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2), seed=0)
+    model.compile()
+    lines = []
+    log_dir = str(root / "logs") if importlib.util.find_spec("tensorboard") else None
+    images = np.random.default_rng(0).uniform(0, 1, (64, *SHAPE)).astype("float32")
+    model.fit(
+        images,
+        batch_size=32,
+        epochs=3,
+        callbacks=[
+            callbacks.TraversalGrid(str(root / "grids"), every=2, samples=4, steps=5, seed=1, log_dir=log_dir),
+            callbacks.Checkpoint(str(root / "checkpoints"), keep=1),
+            callbacks.TrainingSummary(batch_size=32, print_fn=lines.append),
+        ],
+        verbose=0,
+    )
+    return model, root, log_dir, lines
+
+
+def expected_size(rows: int, cols: int, side: int = 16) -> tuple[int, int]:
+    """(width, height) of a grid of `side`-pixel images, per `grids.render`'s docstring."""
+    tile = side * max(1, grids.TILE_TARGET // side)
+    return (
+        grids.LABEL_WIDTH + cols * (tile + grids.PAD) + grids.PAD,
+        grids.HEADER_HEIGHT + rows * (tile + grids.PAD) + grids.PAD,
+    )
+
+
+def tile(picture: np.ndarray, row: int, col: int, side: int = 16) -> np.ndarray:
+    size = side * max(1, grids.TILE_TARGET // side)
+    y = grids.HEADER_HEIGHT + grids.PAD + row * (size + grids.PAD)
+    x = grids.LABEL_WIDTH + grids.PAD + col * (size + grids.PAD)
+    return picture[y : y + size, x : x + size]
+
+
+def test_categorical_traversal_keeps_the_noise_across_rows(spec):
+    grid = grids.traversal(spec, "categorical_0", samples=5, seed=3)
+    assert (grid.rows, grid.cols) == (3, 5)
+    noise = grid.latent["noise"].reshape(3, 5, -1)
+    np.testing.assert_array_equal(noise[0], noise[1])
+    np.testing.assert_array_equal(noise[0], noise[2])
+    assert not np.array_equal(noise[0, 0], noise[0, 1])
+    np.testing.assert_array_equal(grid.latent["categorical"][:, 0].reshape(3, 5), np.arange(3)[:, None].repeat(5, 1))
+    assert grid.row_labels == ["cat0=0", "cat0=1", "cat0=2"]
+
+
+def test_continuous_traversal_sweeps_the_columns(spec):
+    grid = grids.traversal(spec, "continuous_1", samples=4, steps=5, value_range=(-2, 2), seed=3)
+    assert (grid.rows, grid.cols) == (4, 5)
+    cont = grid.latent["continuous"].reshape(4, 5, 2)
+    np.testing.assert_allclose(cont[:, :, 1], np.tile(np.linspace(-2, 2, 5), (4, 1)))
+    assert np.all(cont[:, :, 0] == cont[:, :1, 0])  # The other code is fixed along a row...
+    assert len(np.unique(cont[:, 0, 0])) == 4  # ...and varies between rows.
+    assert grid.col_labels[0] == "-2.0" and grid.col_labels[-1] == "+2.0"
+    np.testing.assert_array_equal(grid.latent["categorical"][::5, 0], [0, 1, 2, 0])
+
+
+def test_traversal_rejects_unknown_codes(spec):
+    with pytest.raises(ValueError, match="categorical_0, continuous_0, continuous_1"):
+        grids.traversal(spec, "continuous_2")
+
+
+def test_render_has_the_documented_pixel_size():
+    picture = grids.render(np.zeros((3, 7, 16, 16, 1)), "title", ["a", "b", "c"], [str(i) for i in range(7)])
+    assert picture.dtype == np.uint8 and picture.shape == (*expected_size(3, 7)[::-1], 3)
+
+
+def test_traversal_grid_writes_comparable_pngs(fitted):
+    model, root, log_dir, _ = fitted
+    names = sorted(os.listdir(root / "grids"))
+    codes = ["categorical_0", "continuous_0", "continuous_1"]
+    # Every 2 epochs, and the last one.
+    assert names == [f"epoch_{e:03d}_{c}.png" for e in (2, 3) for c in codes]
+    cat = np.asarray(Image.open(root / "grids" / "epoch_003_categorical_0.png").convert("RGB"))
+    assert cat.shape[1::-1] == expected_size(3, 4)
+    cont = Image.open(root / "grids" / "epoch_003_continuous_0.png")
+    assert cont.size == expected_size(4, 5)
+    assert not np.array_equal(tile(cat, 0, 0), tile(cat, 1, 0)), "code values must give different images"
+    if log_dir:
+        assert os.listdir(os.path.join(log_dir, "grids"))
+    # The latents are fixed by the seed: the same weights redraw the same grid.
+    again = grids.draw_traversal(model, "categorical_0", samples=4, seed=1, title="categorical_0, epoch 3")
+    np.testing.assert_array_equal(again, cat)
+
+
+def test_checkpoint_restores_weights_optimizer_and_seed_state(spec, fitted):
+    model, root, _, _ = fitted
+    ckpt = callbacks.Checkpoint(str(root / "checkpoints"))
+    assert sorted(os.listdir(root / "checkpoints")) == ["epoch_003.keras", "latest.json"]
+    assert ckpt.latest()["epoch"] == 3
+
+    keras.utils.set_random_seed(1)
+    other = ki.InfoGAN.for_images(SHAPE, spec, seed=5)
+    other.compile()
+    assert ckpt.restore(other) == 3
+    for name, a, b in (
+        ("weights", model.weights, other.weights),
+        ("optimizer", model.optimizer.variables, other.optimizer.variables),
+        ("seed", [model.seed_generator.state], [other.seed_generator.state]),
+    ):
+        for u, v in zip(a, b, strict=True):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(u), keras.ops.convert_to_numpy(v), err_msg=name)
+    assert callbacks.Checkpoint(str(root / "nothing")).restore(other) == 0
+
+
+def test_metrics_csv_replaces_rows_after_a_resume(tmp_path):
+    path = str(tmp_path / "metrics.csv")
+    log = callbacks.MetricsCSV(path)
+    for epoch in range(3):
+        log.on_epoch_begin(epoch)
+        log.on_epoch_end(epoch, {"d_loss": float(epoch), "g_loss": 1.0})
+    log.on_epoch_begin(2)  # A run resumed from epoch 2's checkpoint redoes epoch 3.
+    log.on_epoch_end(2, {"d_loss": 9.0, "g_loss": 1.0})
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert [r["d_loss"] for r in rows] == ["0", "1", "9"]
+    assert list(rows[0]) == ["epoch", "d_loss", "g_loss", "seconds"]
+
+
+def test_training_summary_line(fitted):
+    lines = fitted[3]
+    assert len(lines) == 1
+    assert "Trained 3 epochs (to epoch 3/3, 6 steps)" in lines[0]
+    assert "images/s" in lines[0] and "mi_lower_bound" in lines[0]
