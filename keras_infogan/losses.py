@@ -109,6 +109,7 @@ def categorical_info_loss(
     Returns:
         The loss summed over codes, averaged over the batch.
     """
+    logits = ops.convert_to_tensor(logits, "float32")
     codes = ops.cast(codes, "int32")
     total = 0.0
     for i, block in enumerate(split_categorical(logits, categories)):
@@ -129,6 +130,7 @@ def categorical_mi_lower_bound(logits: Any, codes: Any, categories: list[int]) -
     Q's probabilities are the softmax of each code's logits, whichever loss
     trained them, so the bound never exceeds H(c) = sum(log K).
     """
+    logits = ops.convert_to_tensor(logits, "float32")
     codes = ops.cast(codes, "int32")
     total = 0.0
     for i, block in enumerate(split_categorical(logits, categories)):
@@ -164,6 +166,8 @@ def continuous_info_loss(
     Returns:
         The NLL summed over codes, averaged over the batch.
     """
+    mean = ops.convert_to_tensor(mean, "float32")
+    log_std = ops.convert_to_tensor(log_std, "float32")
     codes = ops.cast(codes, mean.dtype)
     if kind == "fixed_std":
         log_std = ops.full_like(mean, math.log(fixed_std))
