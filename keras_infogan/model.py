@@ -29,6 +29,23 @@ METRIC_NAMES = (
 LATENT_KEYS = ("noise", "categorical", "continuous")
 
 
+class _OptimizerPair(keras.optimizers.MultiOptimizer):
+    """A MultiOptimizer whose saved state is only its own step counter.
+
+    `MultiOptimizer` saves its inner optimizers' variables with its own, and
+    the inner optimizers, saved as `d_optimizer` and `g_optimizer`, save them
+    again: the Adam state would be stored twice.
+    """
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(self._variables):
+            store[str(i)] = variable
+
+    def load_own_variables(self, store):
+        for i, variable in enumerate(self._variables):
+            variable.assign(store[str(i)])
+
+
 @keras.saving.register_keras_serializable(package="keras_infogan")
 class InfoGAN(keras.Model):
     """InfoGAN (Chen et al., 2016): a GAN whose codes c must be recoverable
@@ -157,7 +174,7 @@ class InfoGAN(keras.Model):
         d_opt, g_opt = self.d_optimizer, self.g_optimizer
         # One optimizer object holds both, so Keras' JAX trainer threads both
         # optimizers' state through `fit` and callbacks see `.optimizers`.
-        multi = keras.optimizers.MultiOptimizer(lambda v: d_opt if id(v) in d_ids else g_opt)
+        multi = _OptimizerPair(lambda v: d_opt if id(v) in d_ids else g_opt)
         super().compile(optimizer=multi, **kwargs)
         self.optimizer.build(self.trainable_variables)
         self._extra_compile_kwargs = kwargs
