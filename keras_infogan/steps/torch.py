@@ -1,11 +1,16 @@
-"""The PyTorch train step: eager autograd, one backward pass per update."""
+"""The PyTorch train step: eager autograd, one backward pass per update.
+
+Each backward pass is restricted to the variables its optimizer updates
+(`backward(inputs=...)`), so the G+Q pass computes no gradients for D's
+weights, only the gradient through D to the fakes.
+"""
 
 import torch
 
 
 def _apply(model, optimizer, loss, variables):
     model.zero_grad(set_to_none=True)
-    loss.backward()
+    loss.backward(inputs=[v.value for v in variables])
     grads = [v.value.grad for v in variables]
     with torch.no_grad():
         optimizer.apply(grads, variables)
