@@ -49,3 +49,31 @@ def test_user_networks(spec):
     model.compile()
     history = model.fit(np.random.default_rng(0).uniform(size=(64, 16, 16, 1)).astype("float32"), batch_size=32, epochs=1, verbose=0)
     assert np.isfinite(history.history["g_loss"][-1])
+
+
+@pytest.mark.parametrize(
+    "kernel, strides, size",
+    [(4, 2, 7), (4, 1, 5), (3, 2, 6), (5, 2, 5), (3, (2, 1), 4), (5, 3, 4), (2, 3, 4)],
+)
+def test_phase_conv_transpose_equals_conv_transpose(kernel, strides, size):
+    """Same weights and config, same outputs as Keras' own layer."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, size, size + 1, 5)).astype("float32")
+    ours = networks.PhaseConv2DTranspose(4, kernel, strides=strides, padding="same")
+    ref = keras.layers.Conv2DTranspose(4, kernel, strides=strides, padding="same")
+    ours.build(x.shape), ref.build(x.shape)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in ref.get_weights()]
+    ours.set_weights(weights), ref.set_weights(weights)
+    expected = keras.ops.convert_to_numpy(ref(x))
+    got = keras.ops.convert_to_numpy(ours(x))
+    assert got.shape == expected.shape == tuple(ours.compute_output_shape(x.shape))
+    np.testing.assert_allclose(got, expected, atol=1e-4 * np.abs(expected).max())
+    restored = networks.PhaseConv2DTranspose.from_config(ours.get_config())
+    assert restored.get_config() == ours.get_config()
+
+
+def test_paper_generator_uses_phase_conv_transpose(spec):
+    g = networks.mnist_generator(spec.input_dim)
+    ups = [l for l in g.layers if isinstance(l, keras.layers.Conv2DTranspose)]
+    assert [type(l) for l in ups] == [networks.PhaseConv2DTranspose] * 2
+    assert [(l.filters, l.kernel_size, l.strides) for l in ups] == [(64, (4, 4), (2, 2)), (1, (4, 4), (2, 2))]
