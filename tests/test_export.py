@@ -65,7 +65,8 @@ def test_sample_draws_follow_the_spec_and_the_seed(trained):
     assert np.abs(out["continuous"]).max() <= 1.0 and len(np.unique(out["noise"][:, 0])) == 400
     again = {k: v.numpy() for k, v in loaded.signatures["sample"](seed=tf.constant([7, 7], tf.int64)).items()}
     np.testing.assert_array_equal(again["noise"][1], out["noise"][7])
-    np.testing.assert_array_equal(again["images"][0], again["images"][1])
+    # Equal latents, equal images, up to the rounding of a row's place in the batch.
+    np.testing.assert_allclose(again["images"][0], again["images"][1], atol=1e-6)
     # The sampled codes regenerate the sampled image through serving_default.
     regen = loaded.signatures["serving_default"](
         noise=tf.constant(out["noise"][:3]), categorical=tf.constant(out["categorical"][:3]),
