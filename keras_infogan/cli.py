@@ -48,7 +48,7 @@ TRAIN_DEFAULTS = {
     "categorical_weight": 1.0,
     "continuous_weight": 0.1,
     "fixed_std": 1.0,
-    "info_trains_trunk": True,
+    "info_trains_trunk": False,
     "epochs": 3,
     "batch_size": 64,
     "steps_per_epoch": None,
