@@ -25,8 +25,8 @@ class PhaseConv2DTranspose(layers.Conv2DTranspose):
     kernel gradient of the dilated convolution behind `Conv2DTranspose` on a
     slow path (450 ms for the MNIST generator's first up-conv under JAX,
     batch 128); by phases it is a plain convolution's gradient.
-    Other settings (`padding="valid"`, dilation, channels-first) fall back to
-    `Conv2DTranspose`'s own computation.
+    Other settings (`padding="valid"`, dilation, channels-first, unknown
+    height or width) fall back to `Conv2DTranspose`'s own computation.
     """
 
     def call(self, inputs):
@@ -36,6 +36,7 @@ class PhaseConv2DTranspose(layers.Conv2DTranspose):
             or self.output_padding is not None
             or any(d != 1 for d in self.dilation_rate)
             or any(k < s for k, s in zip(self.kernel_size, self.strides))
+            or None in inputs.shape[1:3]
         ):
             return super().call(inputs)
         (sh, sw), (kh, kw) = self.strides, self.kernel_size

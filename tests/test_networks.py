@@ -77,3 +77,10 @@ def test_paper_generator_uses_phase_conv_transpose(spec):
     ups = [l for l in g.layers if isinstance(l, keras.layers.Conv2DTranspose)]
     assert [type(l) for l in ups] == [networks.PhaseConv2DTranspose] * 2
     assert [(l.filters, l.kernel_size, l.strides) for l in ups] == [(64, (4, 4), (2, 2)), (1, (4, 4), (2, 2))]
+
+
+def test_phase_conv_transpose_with_unknown_size_falls_back():
+    inputs = keras.Input((None, None, 3))
+    model = keras.Model(inputs, networks.PhaseConv2DTranspose(2, 4, strides=2, padding="same")(inputs))
+    x = np.random.default_rng(1).normal(size=(2, 5, 6, 3)).astype("float32")
+    assert keras.ops.convert_to_numpy(model(x)).shape == (2, 10, 12, 2)
