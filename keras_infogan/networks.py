@@ -51,9 +51,10 @@ class PhaseConv2DTranspose(layers.Conv2DTranspose):
         (sh, sw), (kh, kw) = self.strides, self.kernel_size
         phases_h, phases_w = _phases(kh, sh), _phases(kw, sw)
         h, w = inputs.shape[1], inputs.shape[2]
+        # Phase 0 always reads offset 0 (kernel >= stride), so both pads are >= 0.
         lo_h, hi_h = -min(p[0] for p in phases_h), max(p[0] + p[1] - 1 for p in phases_h)
         lo_w, hi_w = -min(p[0] for p in phases_w), max(p[0] + p[1] - 1 for p in phases_w)
-        x = ops.pad(inputs, [[0, 0], [max(lo_h, 0), max(hi_h, 0)], [max(lo_w, 0), max(hi_w, 0)], [0, 0]])
+        x = ops.pad(inputs, [[0, 0], [lo_h, hi_h], [lo_w, hi_w], [0, 0]])
         # Flipped, as [kh, kw, in, out]: each phase's taps are a strided slice.
         kernel = ops.transpose(ops.flip(self.kernel, axis=(0, 1)), (0, 1, 3, 2))
         rows = []
@@ -61,7 +62,7 @@ class PhaseConv2DTranspose(layers.Conv2DTranspose):
             cols = []
             for d_w, n_w, j_w in phases_w:
                 k = kernel[j_h : j_h + sh * (n_h - 1) + 1 : sh, j_w : j_w + sw * (n_w - 1) + 1 : sw]
-                r, c = d_h + max(lo_h, 0), d_w + max(lo_w, 0)
+                r, c = d_h + lo_h, d_w + lo_w
                 window = x[:, r : r + h + n_h - 1, c : c + w + n_w - 1]
                 cols.append(ops.conv(window, k, strides=1, padding="valid"))
             rows.append(ops.stack(cols, axis=3))
