@@ -26,7 +26,13 @@ import keras
 import keras_infogan as ki
 from keras_infogan import evaluation, grids
 
-RECIPE_FLAGS = ("categorical_loss", "continuous_loss", "continuous_weight", "info_trains_trunk")
+RECIPE_FLAGS = (
+    "categorical_loss",
+    "continuous_loss",
+    "categorical_weight",
+    "continuous_weight",
+    "info_trains_trunk",
+)
 THRESHOLDS = (0.90, 0.95)
 
 
@@ -65,7 +71,8 @@ def _first_time(points: list[dict], threshold: float) -> float | None:
 
 def run(args: argparse.Namespace, seed: int) -> dict:
     keras.utils.set_random_seed(seed)
-    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, noise_prior=args.noise_prior)
+    prior = {"noise_prior": args.noise_prior} if args.noise_prior else {}
+    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **prior)
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed)
     recipe = {k: getattr(args, k) for k in RECIPE_FLAGS if getattr(args, k) is not None}
     model.compile(
@@ -92,6 +99,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         **{f"time_to_{int(t * 100)}_s": _first_time(progress.points, t) for t in THRESHOLDS},
         "wall_s": round(wall, 1),
         "recipe": {k: v for k, v in vars(args).items() if k not in ("data", "seeds", "grids")},
+        "noise_prior": spec.noise_prior,
         "info_config": model.info_config,
     }
 
@@ -120,9 +128,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--d-lr", type=float, default=2e-4)
     parser.add_argument("--g-lr", type=float, default=1e-3)
-    parser.add_argument("--noise-prior", default="normal", choices=("normal", "uniform"))
+    parser.add_argument("--noise-prior", choices=("normal", "uniform"))
     parser.add_argument("--categorical-loss", choices=("sigmoid", "softmax"))
     parser.add_argument("--continuous-loss", choices=("gaussian", "fixed_std"))
+    parser.add_argument("--categorical-weight", type=float)
     parser.add_argument("--continuous-weight", type=float)
     parser.add_argument("--info-trains-trunk", action=argparse.BooleanOptionalAction)
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")

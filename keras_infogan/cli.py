@@ -40,15 +40,15 @@ TRAIN_DEFAULTS = {
     "categorical": [3],
     "continuous": 4,
     "continuous_prior": "uniform",
-    "noise_prior": "normal",
+    "noise_prior": "uniform",
     "q_hidden": 128,
     "adversarial_loss": "nonsaturating",
     "categorical_loss": "sigmoid",
-    "continuous_loss": "gaussian",
+    "continuous_loss": "fixed_std",
     "categorical_weight": 1.0,
-    "continuous_weight": 0.1,
+    "continuous_weight": None,
     "fixed_std": 1.0,
-    "info_trains_trunk": False,
+    "info_trains_trunk": True,
     "epochs": 3,
     "batch_size": 64,
     "steps_per_epoch": None,
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     loss.add_argument("--categorical-loss", choices=("sigmoid", "softmax"), help=_with_default("categorical info loss", "categorical_loss"))
     loss.add_argument("--continuous-loss", choices=("gaussian", "fixed_std"), help=_with_default("continuous info loss", "continuous_loss"))
     loss.add_argument("--categorical-weight", type=float, metavar="W", help=_with_default("lambda of the categorical info term", "categorical_weight"))
-    loss.add_argument("--continuous-weight", type=float, metavar="W", help=_with_default("lambda of the continuous info term", "continuous_weight"))
+    loss.add_argument("--continuous-weight", type=float, metavar="W", help="lambda of the continuous info term (default: 1 with fixed_std, 0.1 with gaussian)")
     loss.add_argument("--fixed-std", type=float, metavar="S", help=_with_default("std of --continuous-loss fixed_std", "fixed_std"))
     loss.add_argument(
         "--info-trains-trunk",
@@ -406,6 +406,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
     """The run config of a new run from the `train` flags (see `keras_infogan.run`)."""
     import keras
 
+    from keras_infogan import losses
     from keras_infogan.spec import LatentSpec
 
     spec = LatentSpec(
@@ -443,7 +444,11 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
             "categorical_loss": values["categorical_loss"],
             "continuous_loss": values["continuous_loss"],
             "categorical_weight": values["categorical_weight"],
-            "continuous_weight": values["continuous_weight"],
+            "continuous_weight": (
+                values["continuous_weight"]
+                if values["continuous_weight"] is not None
+                else losses.CONTINUOUS_WEIGHTS[values["continuous_loss"]]
+            ),
             "fixed_std": values["fixed_std"],
             "info_trains_trunk": values["info_trains_trunk"],
         },

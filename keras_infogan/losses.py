@@ -17,6 +17,10 @@ LOG_STD_MIN = -3.0
 LOG_STD_MAX = 2.0
 CATEGORICAL_LOSSES = ("sigmoid", "softmax")
 CONTINUOUS_LOSSES = ("gaussian", "fixed_std")
+# The continuous weight each continuous loss gets unless one is given: a learned
+# std can swamp the other terms, so "gaussian" is weighted down; "fixed_std"
+# takes openai/InfoGAN's weight of 1.
+CONTINUOUS_WEIGHTS = {"gaussian": 0.1, "fixed_std": 1.0}
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 

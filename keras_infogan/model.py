@@ -130,14 +130,15 @@ class InfoGAN(keras.Model):
         g_optimizer: keras.optimizers.Optimizer | None = None,
         adversarial_loss: str = "nonsaturating",
         categorical_loss: str = "sigmoid",
-        continuous_loss: str = "gaussian",
+        continuous_loss: str = "fixed_std",
         categorical_weight: float = 1.0,
-        continuous_weight: float = 0.1,
+        continuous_weight: float | None = None,
         fixed_std: float = 1.0,
-        info_trains_trunk: bool = False,
+        info_trains_trunk: bool = True,
         **kwargs,
     ) -> None:
-        """Configures training. Defaults are the paper's recipe.
+        """Configures training. Defaults are openai/InfoGAN's MNIST recipe,
+        the best measured on MNIST (BENCHMARKS.md), with sigmoid cross-entropy.
 
         Args:
             d_optimizer: D's optimizer (default Adam 2e-4, beta1 0.5).
@@ -146,14 +147,14 @@ class InfoGAN(keras.Model):
             categorical_loss: `"sigmoid"` or `"softmax"` cross-entropy.
             continuous_loss: `"gaussian"` (learned std) or `"fixed_std"`.
             categorical_weight: lambda of the categorical info term.
-            continuous_weight: lambda of the continuous info term (kept small:
-                a learned std can otherwise swamp the other terms).
+            continuous_weight: lambda of the continuous info term; by default
+                1 for `"fixed_std"` and 0.1 for `"gaussian"` (a learned std can
+                otherwise swamp the other terms).
             fixed_std: the std of `"fixed_std"`.
-            info_trains_trunk: also add the info term to D's loss, so the
-                shared trunk learns features Q can use (openai/InfoGAN). Off by
-                default: on MNIST it lets G hide the codes in checkerboard
-                patterns that the trunk learns to read, and no digits form
-                (BENCHMARKS.md).
+            info_trains_trunk: also add the info term to D's loss and update
+                Q's head in D's step, as openai/InfoGAN does: the shared trunk
+                and Q learn to read the codes together, at D's learning rate.
+                Off: Q's head learns in G's step and the trunk only from V(D, G).
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
                 the tensorflow backend, on CPUs too.
@@ -161,6 +162,8 @@ class InfoGAN(keras.Model):
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
         self.adversarial = losses.get_adversarial_loss(adversarial_loss)
+        if continuous_weight is None:
+            continuous_weight = losses.CONTINUOUS_WEIGHTS.get(continuous_loss, 1.0)
         self.info_config = {
             "adversarial_loss": adversarial_loss,
             "categorical_loss": losses.check_choice(
@@ -189,17 +192,22 @@ class InfoGAN(keras.Model):
         self._extra_compile_kwargs = kwargs
 
     def _d_step_layers_variables(self) -> list:
-        return self.discriminator_trunk.trainable_variables + self.d_head.trainable_variables
+        variables = self.discriminator_trunk.trainable_variables + self.d_head.trainable_variables
+        if getattr(self, "info_config", {}).get("info_trains_trunk"):
+            variables += self.q_head.trainable_variables
+        return variables
 
     @property
     def d_variables(self) -> list:
-        """Variables of the D update (trunk and D head), in model order."""
+        """Variables of the D update (trunk, D head, and Q head when the info
+        term trains the trunk), in model order."""
         ids = {id(v) for v in self._d_step_layers_variables()}
         return [v for v in self.trainable_variables if id(v) in ids]
 
     @property
     def g_variables(self) -> list:
-        """Variables of the G+Q update (generator and Q head), in model order."""
+        """Variables of the G update (generator, and Q head unless the info
+        term trains the trunk), in model order."""
         ids = {id(v) for v in self._d_step_layers_variables()}
         return [v for v in self.trainable_variables if id(v) not in ids]
 

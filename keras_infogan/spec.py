@@ -27,8 +27,8 @@ class LatentSpec:
             (paper, MNIST: `[10]`).
         continuous: number of continuous codes (paper, MNIST: 2).
         continuous_prior: `"uniform"` (on [-1, 1]) or `"normal"`.
-        noise_prior: `"normal"` (standard normal) or `"uniform"` (on [-1, 1],
-            as openai/InfoGAN draws it).
+        noise_prior: `"uniform"` (on [-1, 1], as openai/InfoGAN draws it;
+            better on MNIST, BENCHMARKS.md) or `"normal"` (standard normal).
 
     Example:
 
@@ -45,7 +45,7 @@ class LatentSpec:
         categorical: list[int] | tuple[int, ...] = (10,),
         continuous: int = 2,
         continuous_prior: str = "uniform",
-        noise_prior: str = "normal",
+        noise_prior: str = "uniform",
     ):
         _check_int("noise_dim", noise_dim, minimum=0)
         _check_int("continuous", continuous, minimum=0)

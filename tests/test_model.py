@@ -21,15 +21,42 @@ def test_short_fit_drives_info_loss_down(model, shapes_images):
     assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 24
 
 
-def test_each_update_moves_only_its_own_variables(model, shapes_images):
-    model.compile(info_trains_trunk=False)
+@pytest.mark.parametrize("info_trains_trunk", [True, False])
+def test_each_update_moves_only_its_own_variables(model, shapes_images, info_trains_trunk):
+    model.compile(info_trains_trunk=info_trains_trunk)
     before = {v.path: np.array(v) for v in model.trainable_variables}
     model.fit(shapes_images[:32], batch_size=32, epochs=1, verbose=0)
     moved = {v.path for v in model.trainable_variables if not np.allclose(before[v.path], np.array(v))}
     assert moved == {v.path for v in model.trainable_variables}
     d_ids = {id(v) for v in model.d_variables}
+    g_ids = {id(v) for v in model.g_variables}
     assert {id(v) for v in model.discriminator_trunk.trainable_variables} <= d_ids
-    assert not d_ids & {id(v) for v in model.g_variables}
+    q_ids = {id(v) for v in model.q_head.trainable_variables}
+    assert q_ids <= (d_ids if info_trains_trunk else g_ids)  # openai/InfoGAN updates Q with D
+    assert not d_ids & g_ids
+    assert len(d_ids | g_ids) == len(model.trainable_variables)
+
+
+def test_info_term_in_d_loss_only_when_it_trains_the_trunk(model, shapes_images):
+    real = shapes_images[:8]
+    latent = model.spec.sample(8, seed=keras.random.SeedGenerator(0))
+    fake = model.fake_images(latent)
+    losses = {}
+    for flag in (True, False):
+        model.compile(info_trains_trunk=flag)
+        losses[flag] = float(model.discriminator_loss(real, fake, latent)[0])
+    info = float(model._info_loss(model.discriminator_trunk(fake, training=True), latent)[0])
+    assert info > 0.1
+    assert losses[True] - losses[False] == pytest.approx(info, rel=1e-4)
+
+
+def test_continuous_weight_follows_the_continuous_loss(model):
+    model.compile(continuous_loss="gaussian")
+    assert model.info_config["continuous_weight"] == 0.1
+    model.compile(continuous_loss="fixed_std")
+    assert model.info_config["continuous_weight"] == 1.0
+    model.compile(continuous_loss="gaussian", continuous_weight=0.3)
+    assert model.info_config["continuous_weight"] == 0.3
 
 
 def test_generate_and_encode(model):
