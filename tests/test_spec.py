@@ -27,7 +27,8 @@ def test_sample_shapes_ranges_and_seed():
     assert counts.min() > 300 and counts.max() < 500
     assert -1.0 <= draw["continuous"].min() and draw["continuous"].max() <= 1.0
     assert abs(draw["continuous"].std() - 1 / math.sqrt(3)) < 0.02  # uniform[-1, 1]
-    assert abs(draw["noise"].std() - 1.0) < 0.05
+    assert -1.0 <= draw["noise"].min() and draw["noise"].max() <= 1.0
+    assert abs(draw["noise"].std() - 1 / math.sqrt(3)) < 0.02  # uniform[-1, 1], openai/InfoGAN's
     again = spec.sample(4000, seed=keras.random.SeedGenerator(1))
     np.testing.assert_array_equal(ops.convert_to_numpy(again["noise"]), draw["noise"])
 
@@ -39,6 +40,12 @@ def test_normal_continuous_prior():
     assert set(spec.sample(2, seed=2)) == {"continuous"}
 
 
+def test_normal_noise_prior():
+    spec = ki.LatentSpec(noise_dim=4, categorical=[2], continuous=0, noise_prior="normal")
+    draw = ops.convert_to_numpy(spec.sample(5000, seed=3)["noise"])
+    assert draw.min() < -2.5 and abs(draw.std() - 1.0) < 0.05
+
+
 def test_to_input_layout():
     spec = ki.LatentSpec(noise_dim=2, categorical=[3, 2], continuous=1)
     x = ops.convert_to_numpy(
@@ -48,7 +55,7 @@ def test_to_input_layout():
 
 
 def test_config_round_trip():
-    spec = ki.LatentSpec(noise_dim=3, categorical=[5], continuous=1, continuous_prior="normal", noise_prior="uniform")
+    spec = ki.LatentSpec(noise_dim=3, categorical=[5], continuous=1, continuous_prior="normal", noise_prior="normal")
     again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(spec))
     assert again == spec and again is not spec
 
