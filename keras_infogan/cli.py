@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     loss.add_argument(
         "--info-trains-trunk",
         action=argparse.BooleanOptionalAction,
-        help=_with_default("the info term also trains D's shared trunk", "info_trains_trunk"),
+        help=_with_default("the info term also trains D's shared trunk, and Q's head updates with D", "info_trains_trunk"),
     )
     opt = train.add_argument_group("training")
     opt.add_argument("--epochs", type=_positive_int, metavar="N", help=_with_default("epochs to train (with --resume: the new total)", "epochs"))
