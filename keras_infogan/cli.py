@@ -444,11 +444,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
             "categorical_loss": values["categorical_loss"],
             "continuous_loss": values["continuous_loss"],
             "categorical_weight": values["categorical_weight"],
-            "continuous_weight": (
-                values["continuous_weight"]
-                if values["continuous_weight"] is not None
-                else losses.CONTINUOUS_WEIGHTS[values["continuous_loss"]]
-            ),
+            "continuous_weight": losses.continuous_weight(values["continuous_loss"], values["continuous_weight"]),
             "fixed_std": values["fixed_std"],
             "info_trains_trunk": values["info_trains_trunk"],
         },

@@ -165,17 +165,16 @@ class InfoGAN(keras.Model):
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
         self.adversarial = losses.get_adversarial_loss(adversarial_loss)
-        losses.check_choice("continuous_loss", continuous_loss, losses.CONTINUOUS_LOSSES)
-        if continuous_weight is None:
-            continuous_weight = losses.CONTINUOUS_WEIGHTS[continuous_loss]
         self.info_config = {
             "adversarial_loss": adversarial_loss,
             "categorical_loss": losses.check_choice(
                 "categorical_loss", categorical_loss, losses.CATEGORICAL_LOSSES
             ),
-            "continuous_loss": continuous_loss,
+            "continuous_loss": losses.check_choice(
+                "continuous_loss", continuous_loss, losses.CONTINUOUS_LOSSES
+            ),
             "categorical_weight": float(categorical_weight),
-            "continuous_weight": float(continuous_weight),
+            "continuous_weight": losses.continuous_weight(continuous_loss, continuous_weight),
             "fixed_std": float(fixed_std),
             "info_trains_trunk": bool(info_trains_trunk),
         }
