@@ -47,6 +47,10 @@ class FastConv2DTranspose(layers.Conv2DTranspose):
         return self.activation(outputs) if self.activation is not None else outputs
 
 
+# `.keras` files written before the rename name the layer PhaseConv2DTranspose.
+keras.saving.get_custom_objects()["keras_infogan>PhaseConv2DTranspose"] = FastConv2DTranspose
+
+
 def _leaky(x):
     return layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
 

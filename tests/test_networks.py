@@ -114,3 +114,12 @@ def test_fast_conv_transpose_takes_unknown_sizes():
     model = keras.Model(inputs, networks.FastConv2DTranspose(2, 4, strides=2, padding="same")(inputs))
     x = np.random.default_rng(1).normal(size=(2, 5, 6, 3)).astype("float32")
     assert keras.ops.convert_to_numpy(model(x)).shape == (2, 10, 12, 2)
+
+
+def test_layers_saved_under_the_old_name_load():
+    layer = networks.FastConv2DTranspose(2, 4, strides=2, padding="same")
+    config = keras.saving.serialize_keras_object(layer)
+    config["registered_name"] = "keras_infogan>PhaseConv2DTranspose"
+    restored = keras.saving.deserialize_keras_object(config)
+    assert type(restored) is networks.FastConv2DTranspose
+    assert restored.get_config() == layer.get_config()

@@ -54,3 +54,17 @@ def test_fused_adam_equals_keras_adam(learning_rate, scale):
 )
 def test_other_optimizers_keep_keras_apply(optimizer):
     assert not _fused_adam().fused_adam_applies(optimizer)
+
+
+@only_torch
+def test_fused_update_only_where_every_variable_takes_a_plain_gradient():
+    import torch
+
+    steps = _fused_adam()
+    plain = [keras.Variable(np.ones((2, 2), "float32")) for _ in range(2)]
+    grads = [torch.ones(2, 2), torch.ones(2, 2)]
+    assert steps._fusable_update(grads, plain)
+    assert not steps._fusable_update([grads[0], None], plain)
+    constrained = keras.Variable(np.ones((2, 2), "float32"))
+    constrained.constraint = keras.constraints.NonNeg()
+    assert not steps._fusable_update(grads, [plain[0], constrained])

@@ -23,7 +23,8 @@ def conv_transpose(inputs, kernel, **options):
     the ordinary kernel gradient of that convolution. JAX's own derivative
     goes through a convolution of a dilated input instead, whose kernel
     gradient XLA on CPU computes about 10 times slower for the MNIST
-    generator's first up-convolution (BENCHMARKS.md).
+    generator's first up-convolution (BENCHMARKS.md). Reverse mode only, as
+    any `jax.custom_vjp`: `jax.jvp` through it raises.
     """
 
     def forward(x, w):

@@ -33,6 +33,18 @@ def fused_adam_applies(optimizer) -> bool:
     )
 
 
+def _fusable_update(grads, variables) -> bool:
+    """Whether every variable takes a plain gradient update the kernel can
+    fuse: a gradient, no constraint, not overwritten by its gradient, one
+    device and dtype for all."""
+    values = [v.value for v in variables]
+    return (
+        all(g is not None for g in grads)
+        and not any(v.constraint or getattr(v, "overwrite_with_gradient", False) for v in variables)
+        and len({(x.device, x.dtype) for x in values}) == 1
+    )
+
+
 def fused_adam_apply(optimizer, grads, variables) -> None:
     """`optimizer.apply(grads, variables)` for a Keras Adam, by torch's fused kernel.
 
@@ -49,7 +61,7 @@ def fused_adam_apply(optimizer, grads, variables) -> None:
             [optimizer._momentums[index(v)].value for v in variables],
             [optimizer._velocities[index(v)].value for v in variables],
             [],
-            [torch.tensor(float(step))] * len(variables),
+            [torch.tensor(float(step), device=variables[0].value.device)] * len(variables),
             lr=float(optimizer.learning_rate),
             beta1=float(optimizer.beta_1),
             beta2=float(optimizer.beta_2),
@@ -65,7 +77,7 @@ def _apply(model, optimizer, loss, variables):
     model.zero_grad(set_to_none=True)
     loss.backward(inputs=[v.value for v in variables])
     grads = [v.value.grad for v in variables]
-    if fused_adam_applies(optimizer) and not any(v.constraint for v in variables):
+    if fused_adam_applies(optimizer) and _fusable_update(grads, variables):
         fused_adam_apply(optimizer, grads, variables)
         return
     with torch.no_grad():
