@@ -43,8 +43,12 @@ def conv_transpose(inputs, kernel, **options):
         return forward(x, w), (x, w)
 
     def op_backward(saved, g):
+        # The op is bilinear: the kernel gradient is the pullback of
+        # w -> strided_conv(g, w) at x, and its value is the input gradient.
         x, w = saved
-        return strided_conv(g, w, x), jax.grad(lambda w: jax.numpy.vdot(strided_conv(g, w, x), x))(w)
+        dx, pull_back = jax.vjp(lambda w: strided_conv(g, w, x), w)
+        (dw,) = pull_back(x)
+        return dx, dw
 
     op.defvjp(op_forward, op_backward)
     return op(inputs, kernel)
