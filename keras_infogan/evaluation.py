@@ -518,28 +518,6 @@ def category_consistency(categories: np.ndarray, reference: str = "centre") -> f
 # --------------------------------------------------------------------------
 
 
-def _draw_latents(spec: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Numpy draws of noise, categorical indices and continuous codes per `spec`."""
-    out: dict[str, np.ndarray] = {}
-    if spec.noise_dim:
-        shape = (n, spec.noise_dim)
-        if getattr(spec, "noise_prior", "normal") == "uniform":
-            out["noise"] = rng.uniform(-1.0, 1.0, shape).astype(np.float32)
-        else:
-            out["noise"] = rng.standard_normal(shape).astype(np.float32)
-    if spec.categorical:
-        out["categorical"] = np.stack(
-            [rng.integers(0, k, n) for k in spec.categorical], axis=1
-        ).astype(np.int32)
-    if spec.continuous:
-        shape = (n, spec.continuous)
-        if getattr(spec, "continuous_prior", "uniform") == "normal":
-            out["continuous"] = rng.standard_normal(shape).astype(np.float32)
-        else:
-            out["continuous"] = rng.uniform(-1.0, 1.0, shape).astype(np.float32)
-    return out
-
-
 def _generate(
     model: Any, latents: dict[str, np.ndarray], n: int, batch_size: int, seed: int
 ) -> np.ndarray:
@@ -613,7 +591,7 @@ def mi_lower_bound(model: Any, n: int = 2000, seed: int = 0, batch_size: int = 2
     if not spec.categorical:
         return 0.0
     rng = np.random.default_rng(seed)
-    latents = _draw_latents(spec, n, rng)
+    latents = spec.sample_numpy(n, rng)
     images = _generate(model, latents, n, batch_size, seed)
     probs = np.asarray(model.encode(images, batch_size=batch_size)["categorical_probs"], dtype=np.float64)
     if probs.shape != (n, sum(spec.categorical)):
@@ -667,7 +645,7 @@ def continuous_code_effects(
     results: dict[str, dict[str, float]] = {}
     for j in range(spec.continuous):
         rng = np.random.default_rng(seed)
-        base = _draw_latents(spec, n_traversals, rng)
+        base = spec.sample_numpy(n_traversals, rng)
         latents = {k: np.repeat(v, steps, axis=0) for k, v in base.items()}
         latents["continuous"] = latents["continuous"].copy()
         latents["continuous"][:, j] = values.reshape(-1)

@@ -65,26 +65,6 @@ def parse_code(spec: Any, code: str) -> tuple[str, int]:
     return kind, int(index)
 
 
-def sample_latents(spec: Any, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Draws `n` latents from the spec's priors with numpy (same on every backend)."""
-
-    def draw(prior: str, width: int) -> np.ndarray:
-        if prior == "uniform":
-            return rng.uniform(-1.0, 1.0, (n, width)).astype("float32")
-        return rng.standard_normal((n, width)).astype("float32")
-
-    out = {}
-    if spec.noise_dim:
-        out["noise"] = draw(spec.noise_prior, spec.noise_dim)
-    if spec.categorical:
-        out["categorical"] = np.stack(
-            [rng.integers(0, k, n) for k in spec.categorical], axis=1
-        ).astype("int32")
-    if spec.continuous:
-        out["continuous"] = draw(spec.continuous_prior, spec.continuous)
-    return out
-
-
 def traversal(
     spec: Any,
     code: str,
@@ -110,7 +90,7 @@ def traversal(
     low, high = (float(v) for v in value_range)
     if not low < high:
         raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}.")
-    base = sample_latents(spec, samples, np.random.default_rng(seed))
+    base = spec.sample_numpy(samples, np.random.default_rng(seed))
     if kind == "categorical":
         rows, cols = spec.categorical[index], samples
         latent = {k: np.tile(v, (rows, 1)) for k, v in base.items()}  # Row r: all draws.

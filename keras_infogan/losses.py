@@ -26,6 +26,8 @@ CONTINUOUS_WEIGHTS = {"gaussian": 0.1, "fixed_std": 1.0}
 def continuous_weight(continuous_loss: str, weight: float | None) -> float:
     """`weight`, or `continuous_loss`'s default weight when it is None."""
     return float(CONTINUOUS_WEIGHTS[continuous_loss] if weight is None else weight)
+
+
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 

@@ -7,6 +7,7 @@ import numbers
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 PRIORS = ("uniform", "normal")
@@ -123,6 +124,28 @@ class LatentSpec:
             out["continuous"] = _draw(
                 self.continuous_prior, (batch_size, self.continuous), seed
             )
+        return out
+
+    def sample_numpy(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Draws `n` latents with numpy, the same on every backend: what
+        grids and evaluation sweep, so their figures do not depend on it.
+
+        Returns the keys of `sample`, as float32 and int32 arrays."""
+
+        def draw(prior: str, width: int) -> np.ndarray:
+            if prior == "uniform":
+                return rng.uniform(-1.0, 1.0, (n, width)).astype("float32")
+            return rng.standard_normal((n, width)).astype("float32")
+
+        out = {}
+        if self.noise_dim:
+            out["noise"] = draw(self.noise_prior, self.noise_dim)
+        if self.categorical:
+            out["categorical"] = np.stack(
+                [rng.integers(0, k, n) for k in self.categorical], axis=1
+            ).astype("int32")
+        if self.continuous:
+            out["continuous"] = draw(self.continuous_prior, self.continuous)
         return out
 
     def one_hot(self, categorical: Any) -> Any:

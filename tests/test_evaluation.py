@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pytest
 
+import keras_infogan as ki
 from keras_infogan import evaluation as ev
 
 # --------------------------------------------------------------------------
@@ -334,12 +335,6 @@ def test_category_consistency_hand_checked():
 # --------------------------------------------------------------------------
 
 
-class _Spec:
-    noise_dim = 2
-    categorical = [3]
-    continuous = 2
-
-
 class _StubModel:
     """Draws a 32x32 bar: slant 0.25 * c0, thickness 1 + 2 * (c1 + 2) pixels,
     horizontal position 10 + 5 * category.
@@ -351,7 +346,7 @@ class _StubModel:
     the bar's position and row-wise thickness does not move the row centres.
     """
 
-    spec = _Spec()
+    spec = ki.LatentSpec(noise_dim=2, categorical=[3], continuous=2, noise_prior="normal")
 
     def generate(self, noise=None, categorical=None, continuous=None, n=None, seed=None):
         n = len(categorical)

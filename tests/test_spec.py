@@ -33,6 +33,26 @@ def test_sample_shapes_ranges_and_seed():
     np.testing.assert_array_equal(ops.convert_to_numpy(again["noise"]), draw["noise"])
 
 
+@pytest.mark.parametrize("noise_prior", ["uniform", "normal"])
+def test_sample_numpy_follows_the_priors(noise_prior):
+    spec = ki.LatentSpec(noise_dim=3, categorical=[4, 2], continuous=2, noise_prior=noise_prior)
+    draw = spec.sample_numpy(6000, np.random.default_rng(5))
+    assert {k: (v.shape, v.dtype) for k, v in draw.items()} == {
+        "noise": ((6000, 3), np.float32),
+        "categorical": ((6000, 2), np.int32),
+        "continuous": ((6000, 2), np.float32),
+    }
+    np.testing.assert_array_equal(np.unique(draw["categorical"][:, 0]), [0, 1, 2, 3])
+    assert np.abs(draw["continuous"]).max() <= 1.0
+    assert abs(draw["continuous"].std() - 1 / math.sqrt(3)) < 0.02
+    want_std = 1 / math.sqrt(3) if noise_prior == "uniform" else 1.0
+    assert abs(draw["noise"].std() - want_std) < 0.03
+    assert (np.abs(draw["noise"]).max() <= 1.0) == (noise_prior == "uniform")
+    again = spec.sample_numpy(6000, np.random.default_rng(5))
+    np.testing.assert_array_equal(again["noise"], draw["noise"])
+    assert set(ki.LatentSpec(noise_dim=0, categorical=[3], continuous=0).sample_numpy(2, np.random.default_rng(0))) == {"categorical"}
+
+
 def test_normal_continuous_prior():
     spec = ki.LatentSpec(noise_dim=0, categorical=[], continuous=3, continuous_prior="normal")
     draw = ops.convert_to_numpy(spec.sample(5000, seed=2)["continuous"])
