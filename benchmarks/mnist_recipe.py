@@ -5,6 +5,7 @@ the 10-way code (Hungarian matching) and the MI lower bound on fresh samples,
 with the training seconds so far (evaluation excluded). At the end: the slant
 and width effects of the two continuous codes, the time to 90% and 95%
 accuracy, and the grids (digit code rows; the continuous sweeps from -2 to 2).
+With `--save-dir`, the weights at the `--save-at` iterations, to evaluate again later.
 One JSON line per seed, then a markdown table.
 
 Recipe flags left out take the library's defaults (`InfoGAN.compile`).
@@ -34,15 +35,18 @@ RECIPE_FLAGS = (
     "info_trains_trunk",
 )
 THRESHOLDS = (0.90, 0.95)
+NOT_RECIPE = ("data", "seeds", "grids", "save_dir", "save_at")
 
 
 class Progress(keras.callbacks.Callback):
-    """Evaluates the codes every `every` iterations and stops after `iterations`."""
+    """Evaluates the codes every `every` iterations and stops after `iterations`;
+    with a `save_prefix`, saves the weights at the iterations in `save_at`."""
 
-    def __init__(self, images, labels, every: int, iterations: int):
+    def __init__(self, images, labels, every: int, iterations: int, save_at=(), save_prefix=None):
         super().__init__()
         self.images, self.labels = images, labels
         self.every, self.iterations = every, iterations
+        self.save_at, self.save_prefix = set(save_at), save_prefix
         self.step, self.train_s, self.points = 0, 0.0, []
 
     def on_train_batch_begin(self, batch, logs=None):
@@ -61,6 +65,8 @@ class Progress(keras.callbacks.Callback):
             }
             self.points.append(point)
             print("  " + json.dumps(point), flush=True)
+        if self.save_prefix and self.step in self.save_at:
+            self.model.save_weights(f"{self.save_prefix}_it{self.step}.weights.h5")
         if self.step >= self.iterations:
             self.model.stop_training = True
 
@@ -82,7 +88,10 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     )
     test_images, test_labels = ki.data.load_arrays(args.data, split="test")
     n = args.eval_images
-    progress = Progress(test_images[:n], test_labels[:n], args.eval_every, args.iterations)
+    prefix = args.save_dir and os.path.join(args.save_dir, f"{keras.backend.backend()}_seed{seed}")
+    progress = Progress(
+        test_images[:n], test_labels[:n], args.eval_every, args.iterations, args.save_at, prefix
+    )
     ds = ki.data.load(args.data, batch_size=args.batch_size, seed=seed).repeat()
     start = time.perf_counter()
     model.fit(ds, steps_per_epoch=args.iterations, epochs=1, verbose=0, callbacks=[progress])
@@ -98,7 +107,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "effects": evaluation.continuous_code_effects(model, seed=seed),
         **{f"time_to_{int(t * 100)}_s": _first_time(progress.points, t) for t in THRESHOLDS},
         "wall_s": round(wall, 1),
-        "recipe": {k: v for k, v in vars(args).items() if k not in ("data", "seeds", "grids")},
+        "recipe": {k: v for k, v in vars(args).items() if k not in NOT_RECIPE},
         "noise_prior": spec.noise_prior,
         "info_config": model.info_config,
     }
@@ -135,7 +144,11 @@ def main() -> None:
     parser.add_argument("--continuous-weight", type=float)
     parser.add_argument("--info-trains-trunk", action=argparse.BooleanOptionalAction)
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")
+    parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
+    parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])
     args = parser.parse_args()
+    if args.save_dir:
+        os.makedirs(args.save_dir, exist_ok=True)
     results = []
     for seed in args.seeds:
         results.append(run(args, seed))
