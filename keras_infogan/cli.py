@@ -49,6 +49,7 @@ TRAIN_DEFAULTS = {
     "continuous_weight": None,
     "fixed_std": 1.0,
     "info_trains_trunk": True,
+    "categorical_augmentation": "none",
     "epochs": 3,
     "batch_size": 64,
     "steps_per_epoch": None,
@@ -172,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--info-trains-trunk",
         action=argparse.BooleanOptionalAction,
         help=_with_default("the info term also trains D's shared trunk, and Q's head updates with D", "info_trains_trunk"),
+    )
+    loss.add_argument(
+        "--categorical-augmentation",
+        choices=("none", "slant", "stroke_width"),
+        help=_with_default("Q also reads the categorical codes from fakes so augmented", "categorical_augmentation"),
     )
     opt = train.add_argument_group("training")
     opt.add_argument("--epochs", type=_positive_int, metavar="N", help=_with_default("epochs to train (with --resume: the new total)", "epochs"))
@@ -447,6 +453,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
             "continuous_weight": losses.continuous_weight(values["continuous_loss"], values["continuous_weight"]),
             "fixed_std": values["fixed_std"],
             "info_trains_trunk": values["info_trains_trunk"],
+            "categorical_augmentation": values["categorical_augmentation"],
         },
         "fit": {
             "epochs": values["epochs"],

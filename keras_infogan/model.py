@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_infogan import losses, networks, steps
+from keras_infogan import augment, losses, networks, steps
 from keras_infogan.spec import LatentSpec
 
 METRIC_NAMES = (
@@ -135,6 +135,7 @@ class InfoGAN(keras.Model):
         continuous_weight: float | None = None,
         fixed_std: float = 1.0,
         info_trains_trunk: bool = True,
+        categorical_augmentation: str = "none",
         **kwargs,
     ) -> None:
         """Configures training. Defaults are openai/InfoGAN's MNIST recipe with
@@ -158,6 +159,11 @@ class InfoGAN(keras.Model):
                 Q's head in D's step, as openai/InfoGAN does: the shared trunk
                 and Q learn to read the codes together, at D's learning rate.
                 Off: Q's head learns in G's step and the trunk only from V(D, G).
+            categorical_augmentation: a name in `augment.AUGMENTATIONS`. Q
+                must also read the categorical codes from G's images so
+                augmented (`"stroke_width"`: thicker or thinner strokes), and
+                the categorical term is the mean over both readings; this
+                costs one more pass through D's trunk in each update.
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
                 the tensorflow backend, on CPUs too.
@@ -177,7 +183,9 @@ class InfoGAN(keras.Model):
             "continuous_weight": losses.continuous_weight(continuous_loss, continuous_weight),
             "fixed_std": float(fixed_std),
             "info_trains_trunk": bool(info_trains_trunk),
+            "categorical_augmentation": categorical_augmentation,
         }
+        self._augmentation = augment.get(categorical_augmentation)
         d_ids = {id(v) for v in self._d_step_layers_variables()}
         d_opt, g_opt = self.d_optimizer, self.g_optimizer
         # One optimizer object holds both, so Keras' JAX trainer threads both
@@ -272,7 +280,15 @@ class InfoGAN(keras.Model):
         k, n = self.spec.total_categories, self.spec.continuous
         return out[:, :k], out[:, k : k + n], losses.bounded_log_std(out[:, k + n :])
 
-    def _info_loss(self, fake_features: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def _augmented_features(self, fake: Any) -> Any:
+        """D's trunk on augmented fakes, or None without a categorical augmentation."""
+        if self._augmentation is None or not self.spec.categorical:
+            return None
+        return self.discriminator_trunk(self._augmentation(fake, self.seed_generator), training=True)
+
+    def _info_loss(
+        self, fake_features: Any, latent: dict[str, Any], augmented_features: Any = None
+    ) -> tuple[Any, dict[str, Any]]:
         cfg = self.info_config
         logits, mean, log_std = self.q_outputs(fake_features, training=True)
         zero = ops.zeros((), "float32")
@@ -281,6 +297,11 @@ class InfoGAN(keras.Model):
             cat = losses.categorical_info_loss(
                 logits, latent["categorical"], self.spec.categorical, cfg["categorical_loss"]
             )
+            if augmented_features is not None:
+                augmented_logits = self.q_outputs(augmented_features, training=True)[0]
+                cat = 0.5 * cat + 0.5 * losses.categorical_info_loss(
+                    augmented_logits, latent["categorical"], self.spec.categorical, cfg["categorical_loss"]
+                )
             mi = losses.categorical_mi_lower_bound(logits, latent["categorical"], self.spec.categorical)
         if self.spec.continuous:
             cont = losses.continuous_info_loss(
@@ -296,7 +317,7 @@ class InfoGAN(keras.Model):
         fake_logits = self.d_head(fake_features, training=True)
         loss = self.adversarial.discriminator_loss(real_logits, fake_logits)
         if self.info_config["info_trains_trunk"]:
-            info, _ = self._info_loss(fake_features, latent)
+            info, _ = self._info_loss(fake_features, latent, self._augmented_features(fake))
             loss = loss + info
         logs = {
             "d_loss": loss,
@@ -309,7 +330,7 @@ class InfoGAN(keras.Model):
         """G and Q's loss: fool D and keep the codes recoverable by Q."""
         features = self.discriminator_trunk(fake, training=True)
         fake_logits = self.d_head(features, training=True)
-        info, logs = self._info_loss(features, latent)
+        info, logs = self._info_loss(features, latent, self._augmented_features(fake))
         loss = self.adversarial.generator_loss(fake_logits) + info
         logs["g_loss"] = loss
         return loss, logs

@@ -122,6 +122,7 @@ def test_train_writes_the_run_directory(run_dir, capsys):
     assert config["image_shape"] == [16, 16, 1]
     assert config["fit"] == {"epochs": 3, "batch_size": 32, "steps_per_epoch": 3, "seed": 1}
     assert config["compile"]["d_optimizer"]["config"]["beta_1"] == 0.5
+    assert config["compile"]["categorical_augmentation"] == "none"
     assert sorted(os.listdir(os.path.join(run_dir, "grids"))) == [
         f"epoch_{e:03d}_{c}.png" for e in (1, 2, 3) for c in CODES
     ]
@@ -289,3 +290,13 @@ def test_backend_flag_switches_the_backend(tmp_path):
     assert "Training with the jax backend" in proc.stdout
     assert proc.returncode == 2
     assert_one_line_error(proc.stderr, "No such .npz file")
+
+
+def test_loss_flags_reach_the_model(tiny, tmp_path):
+    path = str(tmp_path / "run")
+    flags = ["--categorical-loss", "softmax", "--categorical-augmentation", "stroke_width"]
+    assert cli.main(["train", *tiny, *flags, "--epochs", "1", "--run-dir", path]) == 0
+    with open(os.path.join(path, "config.json")) as f:
+        assert json.load(f)["compile"]["categorical_augmentation"] == "stroke_width"
+    info = keras.models.load_model(os.path.join(path, "model.keras")).info_config
+    assert (info["categorical_loss"], info["categorical_augmentation"]) == ("softmax", "stroke_width")

@@ -96,7 +96,14 @@ def test_compile_choices_are_checked(model):
         model.compile(continuous_loss="laplace")
 
 
-@pytest.mark.parametrize("options", [{"categorical_loss": "softmax", "continuous_loss": "fixed_std"}, {"adversarial_loss": "lsgan", "info_trains_trunk": False}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"categorical_loss": "softmax", "continuous_loss": "fixed_std"},
+        {"adversarial_loss": "lsgan", "info_trains_trunk": False},
+        {"categorical_augmentation": "stroke_width"},
+    ],
+)
 def test_loss_options_train(model, shapes_images, options):
     model.compile(**options)
     history = model.fit(shapes_images, batch_size=32, epochs=2, verbose=0).history
@@ -104,7 +111,12 @@ def test_loss_options_train(model, shapes_images, options):
 
 
 def test_save_load_keeps_everything(model, shapes_images, tmp_path):
-    model.compile(categorical_loss="softmax", continuous_weight=0.2, d_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.5))
+    model.compile(
+        categorical_loss="softmax",
+        continuous_weight=0.2,
+        categorical_augmentation="stroke_width",
+        d_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.5),
+    )
     model.fit(shapes_images[:64], batch_size=32, epochs=1, verbose=0)
     path = str(tmp_path / "m.keras")
     model.save(path)

@@ -1,0 +1,69 @@
+"""The categorical augmentation: what it does to images, and how it enters Q's categorical term."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_infogan import augment, evaluation
+
+
+def _strokes(n: int) -> np.ndarray:
+    images = np.zeros((n, 9, 9, 1), "float32")
+    images[:, 2:7, 4, 0] = 1.0  # a vertical stroke, 1 pixel wide and 5 long
+    return images
+
+
+def test_stroke_width_thickens_thins_or_keeps_each_image():
+    out = ops.convert_to_numpy(augment.stroke_width(_strokes(300), keras.random.SeedGenerator(0)))
+    totals = out.sum(axis=(1, 2, 3))
+    # Thickened: 3 columns by 7 rows; thinned: a 1-pixel stroke is erased; kept: 5.
+    counts = {total: int(np.sum(totals == total)) for total in (21.0, 0.0, 5.0)}
+    assert sum(counts.values()) == 300, np.unique(totals)
+    assert all(70 <= c <= 130 for c in counts.values()), counts
+    kept = totals == 5.0
+    np.testing.assert_array_equal(out[kept], _strokes(int(kept.sum())))
+
+
+def _upright(n: int) -> np.ndarray:
+    images = np.zeros((n, 28, 28, 1), "float32")
+    images[:, 6:22, 13:15, 0] = 1.0
+    return images
+
+
+def test_shear_adds_its_amount_to_the_slant():
+    amounts = np.array([0.0, 0.2, -0.3, 0.4], "float32")
+    out = ops.convert_to_numpy(augment.shear(_upright(4), amounts))
+    np.testing.assert_allclose(evaluation.slant(out), amounts, atol=1e-4)
+    np.testing.assert_allclose(out.sum(axis=(1, 2, 3)), 32.0, rtol=1e-5)  # no ink leaves the image
+    np.testing.assert_array_equal(out[0], _upright(1)[0])
+
+
+def test_slant_draws_shears_across_its_range():
+    out = ops.convert_to_numpy(augment.slant(_upright(400), keras.random.SeedGenerator(0)))
+    slants = evaluation.slant(out)
+    assert np.abs(slants).max() <= 0.4 + 1e-4
+    assert np.mean(slants > 0.2) > 0.15 and np.mean(slants < -0.2) > 0.15  # 0.25 each if uniform
+
+
+def test_unknown_augmentation_names_the_choices(model):
+    with pytest.raises(ValueError, match=r"categorical_augmentation 'blur'.*'none', 'slant', 'stroke_width'"):
+        model.compile(categorical_augmentation="blur")
+
+
+def test_augmented_reading_enters_the_categorical_term_only(model):
+    latent = model.spec.sample(16, seed=keras.random.SeedGenerator(0))
+    fake = model.fake_images(latent)
+    flat = ops.full_like(fake, 0.5)  # thickening and thinning leave it as it is
+
+    def logs(option, images):
+        model.compile(categorical_augmentation=option)
+        return {k: float(v) for k, v in model.generator_loss(images, latent)[1].items()}
+
+    plain, augmented = logs("none", flat), logs("stroke_width", flat)
+    for name in ("info_categorical", "info_continuous", "mi_lower_bound", "g_loss"):
+        assert augmented[name] == pytest.approx(plain[name], rel=1e-5), name
+    plain, augmented = logs("none", fake), logs("stroke_width", fake)
+    assert augmented["info_categorical"] != pytest.approx(plain["info_categorical"], rel=1e-4)
+    for name in ("info_continuous", "mi_lower_bound"):
+        assert augmented[name] == pytest.approx(plain[name], rel=1e-5), name
