@@ -58,7 +58,7 @@ def test_augmented_reading_enters_the_categorical_term_only(model):
 
     def logs(option, images):
         model.compile(categorical_augmentation=option)
-        return {k: float(v) for k, v in model.generator_loss(images, latent)[1].items()}
+        return {k: float(ops.convert_to_numpy(v)) for k, v in model.generator_loss(images, latent)[1].items()}
 
     plain, augmented = logs("none", flat), logs("stroke_width", flat)
     for name in ("info_categorical", "info_continuous", "mi_lower_bound", "g_loss"):
