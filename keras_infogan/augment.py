@@ -1,7 +1,8 @@
 """Augmentations of G's images through which Q must also read the categorical codes.
 
 A categorical code may split the data by style instead of by class: on MNIST
-one code value draws thin 4s and 9s and another thick ones. When Q must recover
+one code value draws 4s and 9s that lean right and another those that lean
+left (BENCHMARKS.md). When Q must recover
 the code from an augmented copy of each image too, a code value cannot stand
 for what the augmentation changes, so the code is pushed towards what it keeps
 (the digit) and the style is left to the continuous codes. Written with

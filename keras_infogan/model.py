@@ -161,9 +161,10 @@ class InfoGAN(keras.Model):
                 Off: Q's head learns in G's step and the trunk only from V(D, G).
             categorical_augmentation: a name in `augment.AUGMENTATIONS`. Q
                 must also read the categorical codes from G's images so
-                augmented (`"stroke_width"`: thicker or thinner strokes), and
-                the categorical term is the mean over both readings; this
-                costs one more pass through D's trunk in each update.
+                augmented (`"slant"`: sheared; `"stroke_width"`: thicker or
+                thinner strokes), and the categorical term is the mean over
+                both readings; this costs one more pass through D's trunk in
+                each update that carries the info term.
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
                 the tensorflow backend, on CPUs too.
