@@ -2,11 +2,11 @@
 
 A categorical code may split the data by style instead of by class: on MNIST
 one code value draws 4s and 9s that lean right and another those that lean
-left (BENCHMARKS.md). When Q must recover
-the code from an augmented copy of each image too, a code value cannot stand
-for what the augmentation changes, so the code is pushed towards what it keeps
-(the digit) and the style is left to the continuous codes. Written with
-`keras.ops`, so they run inside every backend's train step.
+left (BENCHMARKS.md). When Q must recover the code from an augmented copy of
+each image too, a code value cannot stand for what the augmentation changes,
+so the code is pushed towards what it keeps (the digit) and the style is left
+to the continuous codes. Written with `keras.ops`, so they run inside every
+backend's train step; `InfoGAN.compile` looks them up by name.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Any, Callable
 
 import keras
 from keras import ops
-
-from keras_infogan import losses
 
 
 def stroke_width(images: Any, seed: Any) -> Any:
@@ -63,8 +61,3 @@ AUGMENTATIONS: dict[str, Callable[[Any, Any], Any] | None] = {
     "slant": slant,
     "stroke_width": stroke_width,
 }
-
-
-def get(name: str) -> Callable[[Any, Any], Any] | None:
-    """The augmentation called `name` (None for `"none"`); a clear error otherwise."""
-    return AUGMENTATIONS[losses.check_choice("categorical_augmentation", name, tuple(AUGMENTATIONS))]

@@ -184,9 +184,10 @@ class InfoGAN(keras.Model):
             "continuous_weight": losses.continuous_weight(continuous_loss, continuous_weight),
             "fixed_std": float(fixed_std),
             "info_trains_trunk": bool(info_trains_trunk),
-            "categorical_augmentation": categorical_augmentation,
+            "categorical_augmentation": losses.check_choice(
+                "categorical_augmentation", categorical_augmentation, tuple(augment.AUGMENTATIONS)
+            ),
         }
-        self._augmentation = augment.get(categorical_augmentation)
         d_ids = {id(v) for v in self._d_step_layers_variables()}
         d_opt, g_opt = self.d_optimizer, self.g_optimizer
         # One optimizer object holds both, so Keras' JAX trainer threads both
@@ -283,9 +284,10 @@ class InfoGAN(keras.Model):
 
     def _augmented_features(self, fake: Any) -> Any:
         """D's trunk on augmented fakes, or None without a categorical augmentation."""
-        if self._augmentation is None or not self.spec.categorical:
+        augmentation = augment.AUGMENTATIONS[self.info_config["categorical_augmentation"]]
+        if augmentation is None or not self.spec.categorical:
             return None
-        return self.discriminator_trunk(self._augmentation(fake, self.seed_generator), training=True)
+        return self.discriminator_trunk(augmentation(fake, self.seed_generator), training=True)
 
     def _info_loss(
         self, fake_features: Any, latent: dict[str, Any], augmented_features: Any = None
@@ -295,14 +297,13 @@ class InfoGAN(keras.Model):
         zero = ops.zeros((), "float32")
         cat, cont, mi = zero, zero, zero
         if self.spec.categorical:
-            cat = losses.categorical_info_loss(
-                logits, latent["categorical"], self.spec.categorical, cfg["categorical_loss"]
-            )
+            readings = [logits]
             if augmented_features is not None:
-                augmented_logits = self.q_outputs(augmented_features, training=True)[0]
-                cat = 0.5 * cat + 0.5 * losses.categorical_info_loss(
-                    augmented_logits, latent["categorical"], self.spec.categorical, cfg["categorical_loss"]
-                )
+                readings.append(self.q_outputs(augmented_features, training=True)[0])
+            cat = sum(
+                losses.categorical_info_loss(r, latent["categorical"], self.spec.categorical, cfg["categorical_loss"])
+                for r in readings
+            ) / len(readings)
             mi = losses.categorical_mi_lower_bound(logits, latent["categorical"], self.spec.categorical)
         if self.spec.continuous:
             cont = losses.continuous_info_loss(
