@@ -42,6 +42,7 @@ TRAIN_DEFAULTS = {
     "continuous_prior": "uniform",
     "noise_prior": "uniform",
     "q_hidden": 128,
+    "weight_init": "glorot",
     "adversarial_loss": "nonsaturating",
     "categorical_loss": "sigmoid",
     "continuous_loss": "fixed_std",
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     latent.add_argument("--continuous-prior", choices=("uniform", "normal"), help=_with_default("prior of the continuous codes", "continuous_prior"))
     latent.add_argument("--noise-prior", choices=("normal", "uniform"), help=_with_default("prior of the noise", "noise_prior"))
     latent.add_argument("--q-hidden", type=_positive_int, metavar="N", help=_with_default("width of Q's hidden layer", "q_hidden"))
+    latent.add_argument("--weight-init", choices=("glorot", "openai"), help=_with_default("initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01)", "weight_init"))
     loss = train.add_argument_group("losses")
     loss.add_argument("--adversarial-loss", metavar="NAME", help=_with_default("nonsaturating, lsgan or hinge", "adversarial_loss"))
     loss.add_argument("--categorical-loss", choices=("sigmoid", "softmax"), help=_with_default("categorical info loss", "categorical_loss"))
@@ -442,7 +444,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
         "command": f"{PROG} {argv_text}",
         "data": {"dataset": values["dataset"], "split": values["split"], "image_size": values["image_size"]},
         "spec": spec.get_config(),
-        "model": {"q_hidden": values["q_hidden"]},
+        "model": {"q_hidden": values["q_hidden"], "weight_init": values["weight_init"]},
         "compile": {
             "d_optimizer": adam(values["d_lr"], "d_adam"),
             "g_optimizer": adam(values["g_lr"], "g_adam"),

@@ -57,6 +57,8 @@ class InfoGAN(keras.Model):
         spec: the `LatentSpec`.
         q_hidden: width of Q's hidden layer (paper: 128).
         seed: seed of the generator of latent draws during training.
+        weight_init: a name in `networks.WEIGHT_INITS`, for the D and Q
+            heads built here; `for_images` builds G and the trunk with it too.
 
     Example:
 
@@ -76,6 +78,7 @@ class InfoGAN(keras.Model):
         spec: LatentSpec,
         q_hidden: int = 128,
         seed: int | None = None,
+        weight_init: str = "glorot",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -93,30 +96,35 @@ class InfoGAN(keras.Model):
         self.spec = spec
         self.q_hidden = q_hidden
         self.seed = seed
+        self.weight_init = networks.check_weight_init(weight_init)
         self.generator = generator
         self.discriminator_trunk = discriminator_trunk
-        self.d_head = networks.discriminator_head(discriminator_trunk)
+        self.d_head = networks.discriminator_head(discriminator_trunk, weight_init)
         self.q_head = networks.q_head(
-            discriminator_trunk, spec.total_categories + 2 * spec.continuous, q_hidden
+            discriminator_trunk, spec.total_categories + 2 * spec.continuous, q_hidden, weight_init
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.built = True
 
     @classmethod
-    def for_images(cls, image_shape: tuple[int, int, int], spec: LatentSpec, **kwargs) -> "InfoGAN":
+    def for_images(
+        cls, image_shape: tuple[int, int, int], spec: LatentSpec, weight_init: str = "glorot", **kwargs
+    ) -> "InfoGAN":
         """Builds the paper's MNIST networks for 28x28 images, DCGAN-style
-        networks for square power-of-two images (32x32, 64x64)."""
+        networks for square power-of-two images (32x32, 64x64), initialised
+        as `weight_init` says."""
         image_shape = tuple(int(d) for d in image_shape)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
+        init = networks.check_weight_init(weight_init)
         if image_shape[:2] == (28, 28):
-            g = networks.mnist_generator(spec.input_dim, image_shape)
-            trunk = networks.mnist_discriminator_trunk(image_shape)
+            g = networks.mnist_generator(spec.input_dim, image_shape, weight_init=init)
+            trunk = networks.mnist_discriminator_trunk(image_shape, weight_init=init)
         else:
-            g = networks.dcgan_generator(spec.input_dim, image_shape)
-            trunk = networks.dcgan_discriminator_trunk(image_shape)
-        return cls(g, trunk, spec, **kwargs)
+            g = networks.dcgan_generator(spec.input_dim, image_shape, weight_init=init)
+            trunk = networks.dcgan_discriminator_trunk(image_shape, weight_init=init)
+        return cls(g, trunk, spec, weight_init=init, **kwargs)
 
     @property
     def image_shape(self) -> tuple[int, ...]:
@@ -455,6 +463,7 @@ class InfoGAN(keras.Model):
                 "spec": keras.saving.serialize_keras_object(self.spec),
                 "q_hidden": self.q_hidden,
                 "seed": self.seed,
+                "weight_init": self.weight_init,
             }
         )
         return config

@@ -294,9 +294,13 @@ def test_backend_flag_switches_the_backend(tmp_path):
 
 def test_loss_flags_reach_the_model(tiny, tmp_path):
     path = str(tmp_path / "run")
-    flags = ["--categorical-loss", "softmax", "--categorical-augmentation", "stroke_width"]
+    flags = ["--categorical-loss", "softmax", "--categorical-augmentation", "stroke_width", "--weight-init", "openai"]
     assert cli.main(["train", *tiny, *flags, "--epochs", "1", "--run-dir", path]) == 0
     with open(os.path.join(path, "config.json")) as f:
-        assert json.load(f)["compile"]["categorical_augmentation"] == "stroke_width"
-    info = keras.models.load_model(os.path.join(path, "model.keras")).info_config
+        config = json.load(f)
+    assert config["compile"]["categorical_augmentation"] == "stroke_width"
+    assert config["model"]["weight_init"] == "openai"
+    model = keras.models.load_model(os.path.join(path, "model.keras"))
+    info = model.info_config
     assert (info["categorical_loss"], info["categorical_augmentation"]) == ("softmax", "stroke_width")
+    assert model.weight_init == "openai"

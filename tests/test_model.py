@@ -3,6 +3,7 @@ import math
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 import keras_infogan as ki
 from keras_infogan.model import METRIC_NAMES
@@ -44,8 +45,8 @@ def test_info_term_in_d_loss_only_when_it_trains_the_trunk(model, shapes_images)
     losses = {}
     for flag in (True, False):
         model.compile(info_trains_trunk=flag)
-        losses[flag] = float(model.discriminator_loss(real, fake, latent)[0])
-    info = float(model._info_loss(model.discriminator_trunk(fake, training=True), latent)[0])
+        losses[flag] = float(ops.convert_to_numpy(model.discriminator_loss(real, fake, latent)[0]))
+    info = float(ops.convert_to_numpy(model._info_loss(model.discriminator_trunk(fake, training=True), latent)[0]))
     assert info > 0.1
     assert losses[True] - losses[False] == pytest.approx(info, rel=1e-4)
 

@@ -129,3 +129,36 @@ def test_layers_saved_under_the_old_name_load():
     restored = keras.saving.deserialize_keras_object(config)
     assert type(restored) is networks.FastConv2DTranspose
     assert restored.get_config() == layer.get_config()
+
+
+def _slopes(layers) -> set:
+    return {round(float(l.negative_slope), 6) for l in layers if isinstance(l, keras.layers.LeakyReLU)}
+
+
+def test_openai_weight_init(spec):
+    """openai/InfoGAN's N(0, 0.02) weights (truncated at 2 std in convs), batch
+    norm with gamma ~ N(1, 0.02) and epsilon 1e-5, leaky slope 0.01; it survives
+    a config round trip, and layers of one shape draw different weights."""
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, weight_init="openai")
+    nets = (model.generator, model.discriminator_trunk, model.d_head, model.q_head)
+    all_layers = [layer for net in nets for layer in net.layers]
+    dense = [np.asarray(l.kernel) for l in all_layers if isinstance(l, keras.layers.Dense)]
+    assert len(dense) == 6 and all(abs(k.std() - 0.02) < 0.004 for k in dense)
+    convs = [np.asarray(l.kernel) for l in all_layers if type(l) is keras.layers.Conv2D]
+    assert len(convs) == 2 and all(np.abs(k).max() <= 0.04 + 1e-6 for k in convs)
+    norms = [l for l in all_layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert len(norms) == 6 and {l.epsilon for l in norms} == {1e-5}
+    assert all(0 < np.asarray(l.gamma).std() < 0.05 and abs(np.asarray(l.gamma).mean() - 1) < 0.02 for l in norms)
+    assert _slopes(all_layers) == {0.01}
+    assert _slopes(ki.InfoGAN.for_images((28, 28, 1), spec).q_head.layers) == {0.1}
+    restored = ki.InfoGAN.from_config(model.get_config())
+    assert restored.weight_init == "openai" and _slopes(restored.q_head.layers) == {0.01}
+    g = networks.dcgan_generator(8, (32, 32, 3), weight_init="openai")
+    ups = [np.asarray(l.kernel) for l in g.layers if isinstance(l, networks.FastConv2DTranspose)]
+    assert len(ups) == 3 and all(abs(k.std() - 0.02) < 0.004 for k in ups)
+    assert not np.allclose(ups[-1], networks.dcgan_generator(8, (32, 32, 3), weight_init="openai").layers[-1].kernel)
+
+
+def test_unknown_weight_init(spec):
+    with pytest.raises(ValueError, match=r"weight_init must be one of \('glorot', 'openai'\), got 'dcgan'"):
+        ki.InfoGAN.for_images((28, 28, 1), spec, weight_init="dcgan")
