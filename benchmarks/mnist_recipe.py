@@ -80,7 +80,8 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     keras.utils.set_random_seed(seed)
     prior = {"noise_prior": args.noise_prior} if args.noise_prior else {}
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **prior)
-    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, weight_init=args.weight_init)
+    init = {"weight_init": args.weight_init} if args.weight_init else {}
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, **init)
     recipe = {k: getattr(args, k) for k in RECIPE_FLAGS if getattr(args, k) is not None}
     model.compile(
         d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5),
@@ -139,7 +140,7 @@ def main() -> None:
     parser.add_argument("--d-lr", type=float, default=2e-4)
     parser.add_argument("--g-lr", type=float, default=1e-3)
     parser.add_argument("--noise-prior", choices=("normal", "uniform"))
-    parser.add_argument("--weight-init", choices=("glorot", "openai"), default="glorot")
+    parser.add_argument("--weight-init", choices=("glorot", "openai"))
     parser.add_argument("--categorical-loss", choices=("sigmoid", "softmax"))
     parser.add_argument("--continuous-loss", choices=("gaussian", "fixed_std"))
     parser.add_argument("--categorical-weight", type=float)

@@ -117,14 +117,13 @@ class InfoGAN(keras.Model):
         image_shape = tuple(int(d) for d in image_shape)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
-        init = networks.check_weight_init(weight_init)
         if image_shape[:2] == (28, 28):
-            g = networks.mnist_generator(spec.input_dim, image_shape, weight_init=init)
-            trunk = networks.mnist_discriminator_trunk(image_shape, weight_init=init)
+            g = networks.mnist_generator(spec.input_dim, image_shape, weight_init=weight_init)
+            trunk = networks.mnist_discriminator_trunk(image_shape, weight_init=weight_init)
         else:
-            g = networks.dcgan_generator(spec.input_dim, image_shape, weight_init=init)
-            trunk = networks.dcgan_discriminator_trunk(image_shape, weight_init=init)
-        return cls(g, trunk, spec, weight_init=init, **kwargs)
+            g = networks.dcgan_generator(spec.input_dim, image_shape, weight_init=weight_init)
+            trunk = networks.dcgan_discriminator_trunk(image_shape, weight_init=weight_init)
+        return cls(g, trunk, spec, weight_init=weight_init, **kwargs)
 
     @property
     def image_shape(self) -> tuple[int, ...]:

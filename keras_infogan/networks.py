@@ -13,14 +13,14 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from keras_infogan import losses
+
 WEIGHT_INITS = ("glorot", "openai")
 
 
 def check_weight_init(weight_init: str) -> str:
-    """`weight_init` if it is one of `WEIGHT_INITS`, else a ValueError naming them."""
-    if weight_init not in WEIGHT_INITS:
-        raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {weight_init!r}.")
-    return weight_init
+    """`weight_init` if it is one of `WEIGHT_INITS`, else the project's ValueError naming them."""
+    return losses.check_choice("weight_init", weight_init, WEIGHT_INITS)
 
 
 def _kernel(weight_init: str, conv: bool = False):

@@ -160,5 +160,5 @@ def test_openai_weight_init(spec):
 
 
 def test_unknown_weight_init(spec):
-    with pytest.raises(ValueError, match=r"weight_init must be one of \('glorot', 'openai'\), got 'dcgan'"):
+    with pytest.raises(ValueError, match=r"Unknown weight_init 'dcgan'; choose one of \['glorot', 'openai'\]"):
         ki.InfoGAN.for_images((28, 28, 1), spec, weight_init="dcgan")
