@@ -104,9 +104,7 @@ def split_categorical(logits: Any, categories: list[int]) -> list[Any]:
     return blocks
 
 
-def categorical_info_loss(
-    logits: Any, codes: Any, categories: list[int], kind: str = "sigmoid"
-) -> Any:
+def categorical_info_loss(logits: Any, codes: Any, categories: list[int], kind: str) -> Any:
     """Negative log-likelihood of the categorical codes under Q.
 
     Args:

@@ -136,7 +136,7 @@ class InfoGAN(keras.Model):
         d_optimizer: keras.optimizers.Optimizer | None = None,
         g_optimizer: keras.optimizers.Optimizer | None = None,
         adversarial_loss: str = "nonsaturating",
-        categorical_loss: str = "sigmoid",
+        categorical_loss: str = "softmax",
         continuous_loss: str = "fixed_std",
         categorical_weight: float = 1.0,
         continuous_weight: float | None = None,
@@ -146,16 +146,20 @@ class InfoGAN(keras.Model):
         **kwargs,
     ) -> None:
         """Configures training. Defaults are openai/InfoGAN's MNIST recipe with
-        sigmoid cross-entropy: on MNIST it learns the code faster than the
-        paper-only recipe and ends level with it (BENCHMARKS.md).
+        softmax cross-entropy and D at twice the paper's learning rate: on
+        MNIST the median of three seeds reaches 95.9% unsupervised test
+        accuracy in 5000 iterations, against 72.8% with sigmoid cross-entropy
+        and the paper's rates (BENCHMARKS.md).
 
         Args:
             d_optimizer: D's optimizer, and Q's head's when
-                `info_trains_trunk` (default Adam 2e-4, beta1 0.5).
+                `info_trains_trunk` (default Adam 4e-4, beta1 0.5).
             g_optimizer: G's optimizer, and Q's head's otherwise (default
                 Adam 1e-3, beta1 0.5).
             adversarial_loss: name in `losses.ADVERSARIAL_LOSSES`.
-            categorical_loss: `"sigmoid"` or `"softmax"` cross-entropy.
+            categorical_loss: `"softmax"` or `"sigmoid"` cross-entropy (each
+                category read as an independent bit; on MNIST behind softmax
+                on every seed).
             continuous_loss: `"gaussian"` (learned std) or `"fixed_std"`.
             categorical_weight: lambda of the categorical info term.
             continuous_weight: lambda of the continuous info term; by default
@@ -176,7 +180,7 @@ class InfoGAN(keras.Model):
                 `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
                 the tensorflow backend, on CPUs too.
         """
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(4e-4, beta_1=0.5, name="d_adam")
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
         self.adversarial = losses.get_adversarial_loss(adversarial_loss)
         self.info_config = {
