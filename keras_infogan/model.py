@@ -157,9 +157,9 @@ class InfoGAN(keras.Model):
             g_optimizer: G's optimizer, and Q's head's otherwise (default
                 Adam 1e-3, beta1 0.5).
             adversarial_loss: name in `losses.ADVERSARIAL_LOSSES`.
-            categorical_loss: `"softmax"` or `"sigmoid"` cross-entropy (each
-                category read as an independent bit; on MNIST behind softmax
-                on every seed).
+            categorical_loss: `"softmax"` or `"sigmoid"` cross-entropy
+                (sigmoid reads each category as an independent bit; on MNIST
+                it is behind softmax on every seed).
             continuous_loss: `"gaussian"` (learned std) or `"fixed_std"`.
             categorical_weight: lambda of the categorical info term.
             continuous_weight: lambda of the continuous info term; by default

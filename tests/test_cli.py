@@ -304,3 +304,17 @@ def test_loss_flags_reach_the_model(tiny, tmp_path):
     info = model.info_config
     assert (info["categorical_loss"], info["categorical_augmentation"]) == ("softmax", "stroke_width")
     assert model.weight_init == "openai"
+
+
+def test_train_defaults_are_compile_defaults():
+    """The CLI's own copy of the recipe defaults matches `InfoGAN.compile`'s."""
+    compiled = cli._train_config(dict(cli.TRAIN_DEFAULTS), "train")["compile"]
+    model = ki.InfoGAN.for_images((16, 16, 1), ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2))
+    model.compile()
+    assert {k: compiled[k] for k in model.info_config} == model.info_config
+    for key in ("d_optimizer", "g_optimizer"):
+        ours = keras.saving.deserialize_keras_object(compiled[key])
+        theirs = getattr(model, key)
+        assert type(ours) is type(theirs)
+        assert float(ours.learning_rate) == pytest.approx(float(theirs.learning_rate))
+        assert ours.beta_1 == theirs.beta_1
