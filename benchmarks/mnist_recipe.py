@@ -26,9 +26,10 @@ import time
 import keras
 
 import keras_infogan as ki
-from keras_infogan import evaluation, grids
+from keras_infogan import evaluation, grids, losses
 
 RECIPE_FLAGS = (
+    "adversarial_loss",
     "categorical_loss",
     "continuous_loss",
     "categorical_weight",
@@ -89,6 +90,14 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         if lr is not None:
             recipe[f"{net}_optimizer"] = keras.optimizers.Adam(lr, beta_1=0.5)
     model.compile(**recipe)
+    rates = {
+        net: round(float(keras.ops.convert_to_numpy(opt.learning_rate)), 8)
+        for net, opt in (("d", model.d_optimizer), ("g", model.g_optimizer))
+    }
+    if args.lr_decay == "cosine":
+        # Both rates fall from their start to 0 along a half cosine over the run.
+        for net, opt in (("d", model.d_optimizer), ("g", model.g_optimizer)):
+            opt.learning_rate = keras.optimizers.schedules.CosineDecay(rates[net], args.iterations)
     test_images, test_labels = ki.data.load_arrays(args.data, split="test")
     n = args.eval_images
     prefix = args.save_dir and os.path.join(args.save_dir, f"{keras.backend.backend()}_seed{seed}")
@@ -113,10 +122,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "recipe": {k: v for k, v in vars(args).items() if k not in NOT_RECIPE},
         "noise_prior": spec.noise_prior,
         "info_config": model.info_config,
-        "learning_rates": {
-            net: round(float(keras.ops.convert_to_numpy(opt.learning_rate)), 8)
-            for net, opt in (("d", model.d_optimizer), ("g", model.g_optimizer))
-        },
+        "learning_rates": rates,
     }
 
 
@@ -144,8 +150,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--d-lr", type=float)
     parser.add_argument("--g-lr", type=float)
+    parser.add_argument("--lr-decay", choices=("cosine",), help="decay both learning rates over the run")
     parser.add_argument("--noise-prior", choices=("normal", "uniform"))
     parser.add_argument("--weight-init", choices=("glorot", "openai"))
+    parser.add_argument("--adversarial-loss", choices=sorted(losses.ADVERSARIAL_LOSSES))
     parser.add_argument("--categorical-loss", choices=("sigmoid", "softmax"))
     parser.add_argument("--continuous-loss", choices=("gaussian", "fixed_std"))
     parser.add_argument("--categorical-weight", type=float)
