@@ -80,8 +80,8 @@ def _first_time(points: list[dict], threshold: float) -> float | None:
 
 def run(args: argparse.Namespace, seed: int) -> dict:
     keras.utils.set_random_seed(seed)
-    prior = {"noise_prior": args.noise_prior} if args.noise_prior else {}
-    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **prior)
+    drawn = {k: getattr(args, k) for k in ("noise_prior", "categorical_sampling") if getattr(args, k)}
+    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **drawn)
     init = {"weight_init": args.weight_init} if args.weight_init else {}
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, **init)
     recipe = {k: getattr(args, k) for k in RECIPE_FLAGS if getattr(args, k) is not None}
@@ -121,6 +121,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "wall_s": round(wall, 1),
         "recipe": {k: v for k, v in vars(args).items() if k not in NOT_RECIPE},
         "noise_prior": spec.noise_prior,
+        "categorical_sampling": spec.categorical_sampling,
         "info_config": model.info_config,
         "learning_rates": rates,
     }
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--g-lr", type=float)
     parser.add_argument("--lr-decay", choices=("cosine",), help="decay both learning rates over the run")
     parser.add_argument("--noise-prior", choices=("normal", "uniform"))
+    parser.add_argument("--categorical-sampling", choices=ki.spec.CATEGORICAL_SAMPLINGS)
     parser.add_argument("--weight-init", choices=("glorot", "openai"))
     parser.add_argument("--adversarial-loss", choices=sorted(losses.ADVERSARIAL_LOSSES))
     parser.add_argument("--categorical-loss", choices=("sigmoid", "softmax"))

@@ -41,6 +41,7 @@ TRAIN_DEFAULTS = {
     "continuous": 4,
     "continuous_prior": "uniform",
     "noise_prior": "uniform",
+    "categorical_sampling": "independent",
     "q_hidden": 128,
     "weight_init": "glorot",
     "adversarial_loss": "nonsaturating",
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     latent.add_argument("--continuous", type=int, metavar="N", help=_with_default("number of continuous codes", "continuous"))
     latent.add_argument("--continuous-prior", choices=("uniform", "normal"), help=_with_default("prior of the continuous codes", "continuous_prior"))
     latent.add_argument("--noise-prior", choices=("normal", "uniform"), help=_with_default("prior of the noise", "noise_prior"))
+    latent.add_argument("--categorical-sampling", choices=("independent", "balanced"), help=_with_default("how a batch's categorical codes are drawn (balanced: each value equally often)", "categorical_sampling"))
     latent.add_argument("--q-hidden", type=_positive_int, metavar="N", help=_with_default("width of Q's hidden layer", "q_hidden"))
     latent.add_argument("--weight-init", choices=("glorot", "openai"), help=_with_default("initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01)", "weight_init"))
     loss = train.add_argument_group("losses")
@@ -423,6 +425,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
         continuous=values["continuous"],
         continuous_prior=values["continuous_prior"],
         noise_prior=values["noise_prior"],
+        categorical_sampling=values["categorical_sampling"],
     )
     low, high = values["grid_range"]
     if not low < high:

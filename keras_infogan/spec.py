@@ -11,6 +11,7 @@ import numpy as np
 from keras import ops
 
 PRIORS = ("uniform", "normal")
+CATEGORICAL_SAMPLINGS = ("independent", "balanced")
 
 
 @keras.saving.register_keras_serializable(package="keras_infogan")
@@ -30,6 +31,12 @@ class LatentSpec:
         continuous_prior: `"uniform"` (on [-1, 1]) or `"normal"`.
         noise_prior: `"uniform"` (on [-1, 1], as openai/InfoGAN draws it;
             better on MNIST, BENCHMARKS.md) or `"normal"` (standard normal).
+        categorical_sampling: how `sample` draws a batch's categorical codes:
+            `"independent"` (each row on its own, as the paper does) or
+            `"balanced"` (each value equally often in every batch, up to the
+            remainder, in a random order). Each row's code is uniform either
+            way; balanced batches take the batch-to-batch swing of the code
+            counts out of the training signal.
 
     Example:
 
@@ -47,6 +54,7 @@ class LatentSpec:
         continuous: int = 2,
         continuous_prior: str = "uniform",
         noise_prior: str = "uniform",
+        categorical_sampling: str = "independent",
     ):
         _check_int("noise_dim", noise_dim, minimum=0)
         _check_int("continuous", continuous, minimum=0)
@@ -61,19 +69,21 @@ class LatentSpec:
                 "`continuous` is 0. Add a categorical code (e.g. categorical=[10]) "
                 "or continuous codes (e.g. continuous=2)."
             )
-        for field, value in (
-            ("continuous_prior", continuous_prior),
-            ("noise_prior", noise_prior),
+        for field, value, choices in (
+            ("continuous_prior", continuous_prior, PRIORS),
+            ("noise_prior", noise_prior, PRIORS),
+            ("categorical_sampling", categorical_sampling, CATEGORICAL_SAMPLINGS),
         ):
-            if value not in PRIORS:
+            if value not in choices:
                 raise ValueError(
-                    f"LatentSpec `{field}` must be one of {PRIORS}, got {value!r}."
+                    f"LatentSpec `{field}` must be one of {choices}, got {value!r}."
                 )
         self.noise_dim = int(noise_dim)
         self.categorical = [int(k) for k in categorical]
         self.continuous = int(continuous)
         self.continuous_prior = continuous_prior
         self.noise_prior = noise_prior
+        self.categorical_sampling = categorical_sampling
 
     @property
     def n_categorical(self) -> int:
@@ -115,10 +125,8 @@ class LatentSpec:
                 self.noise_prior, (batch_size, self.noise_dim), seed
             )
         if self.categorical:
-            columns = [
-                keras.random.randint((batch_size, 1), 0, k, seed=seed)
-                for k in self.categorical
-            ]
+            draw = _balanced if self.categorical_sampling == "balanced" else _independent
+            columns = [draw(batch_size, k, seed) for k in self.categorical]
             out["categorical"] = ops.cast(ops.concatenate(columns, axis=1), "int32")
         if self.continuous:
             out["continuous"] = _draw(
@@ -129,6 +137,7 @@ class LatentSpec:
     def sample_numpy(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Draws `n` latents with numpy, the same on every backend: what
         grids and evaluation sweep, so their figures do not depend on it.
+        Rows are drawn independently whatever `categorical_sampling` says.
 
         Returns the keys of `sample`, as float32 and int32 arrays."""
 
@@ -175,6 +184,7 @@ class LatentSpec:
             "continuous": self.continuous,
             "continuous_prior": self.continuous_prior,
             "noise_prior": self.noise_prior,
+            "categorical_sampling": self.categorical_sampling,
         }
 
     @classmethod
@@ -193,6 +203,18 @@ def _draw(prior: str, shape: tuple[int, int], seed: Any) -> Any:
     if prior == "uniform":
         return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
     return keras.random.normal(shape, seed=seed)
+
+
+def _independent(batch_size: Any, k: int, seed: Any) -> Any:
+    return keras.random.randint((batch_size, 1), 0, k, seed=seed)
+
+
+def _balanced(batch_size: Any, k: int, seed: Any) -> Any:
+    """[B, 1] indices holding each of the k values B // k or B // k + 1 times
+    (which values get the extra rows is random), shuffled."""
+    offset = keras.random.randint((), 0, k, seed=seed)
+    values = (ops.arange(batch_size) + offset) % k
+    return ops.expand_dims(keras.random.shuffle(values, seed=seed), 1)
 
 
 def _check_int(field: str, value: Any, minimum: int) -> None:

@@ -116,7 +116,7 @@ def test_train_writes_the_run_directory(run_dir, capsys):
         config = json.load(f)
     assert config["spec"] == {
         "noise_dim": 4, "categorical": [3], "continuous": 2,
-        "continuous_prior": "uniform", "noise_prior": "uniform",
+        "continuous_prior": "uniform", "noise_prior": "uniform", "categorical_sampling": "independent",
     }  # fmt: skip
     assert config["backend"] == keras.backend.backend()
     assert config["image_shape"] == [16, 16, 1]

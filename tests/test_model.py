@@ -111,6 +111,16 @@ def test_loss_options_train(model, shapes_images, options):
     assert history["info_categorical"][-1] < history["info_categorical"][0]
 
 
+def test_balanced_codes_train(spec, shapes_images):
+    """The balanced draw runs inside each backend's compiled train step."""
+    balanced = ki.LatentSpec.from_config({**spec.get_config(), "categorical_sampling": "balanced"})
+    keras.utils.set_random_seed(0)
+    model = ki.InfoGAN.for_images((28, 28, 1), balanced, seed=0)
+    model.compile()
+    history = model.fit(shapes_images, batch_size=32, epochs=2, verbose=0).history
+    assert history["info_categorical"][-1] < history["info_categorical"][0]
+
+
 def test_save_load_keeps_everything(model, shapes_images, tmp_path):
     model.compile(
         categorical_loss="softmax",
