@@ -90,13 +90,11 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         if lr is not None:
             recipe[f"{net}_optimizer"] = keras.optimizers.Adam(lr, beta_1=0.5)
     model.compile(**recipe)
-    rates = {
-        net: round(float(keras.ops.convert_to_numpy(opt.learning_rate)), 8)
-        for net, opt in (("d", model.d_optimizer), ("g", model.g_optimizer))
-    }
+    optimizers = {"d": model.d_optimizer, "g": model.g_optimizer}
+    rates = {net: round(float(keras.ops.convert_to_numpy(opt.learning_rate)), 8) for net, opt in optimizers.items()}
     if args.lr_decay == "cosine":
         # Both rates fall from their start to 0 along a half cosine over the run.
-        for net, opt in (("d", model.d_optimizer), ("g", model.g_optimizer)):
+        for net, opt in optimizers.items():
             opt.learning_rate = keras.optimizers.schedules.CosineDecay(rates[net], args.iterations)
     test_images, test_labels = ki.data.load_arrays(args.data, split="test")
     n = args.eval_images
