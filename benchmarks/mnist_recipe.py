@@ -26,7 +26,7 @@ import time
 import keras
 
 import keras_infogan as ki
-from keras_infogan import evaluation, grids, losses
+from keras_infogan import augment, evaluation, grids, losses
 
 RECIPE_FLAGS = (
     "adversarial_loss",
@@ -150,16 +150,16 @@ def main() -> None:
     parser.add_argument("--d-lr", type=float)
     parser.add_argument("--g-lr", type=float)
     parser.add_argument("--lr-decay", choices=("cosine",), help="decay both learning rates over the run")
-    parser.add_argument("--noise-prior", choices=("normal", "uniform"))
+    parser.add_argument("--noise-prior", choices=ki.spec.PRIORS)
     parser.add_argument("--categorical-sampling", choices=ki.spec.CATEGORICAL_SAMPLINGS)
-    parser.add_argument("--weight-init", choices=("glorot", "openai"))
+    parser.add_argument("--weight-init", choices=ki.networks.WEIGHT_INITS)
     parser.add_argument("--adversarial-loss", choices=sorted(losses.ADVERSARIAL_LOSSES))
-    parser.add_argument("--categorical-loss", choices=("sigmoid", "softmax"))
-    parser.add_argument("--continuous-loss", choices=("gaussian", "fixed_std"))
+    parser.add_argument("--categorical-loss", choices=losses.CATEGORICAL_LOSSES)
+    parser.add_argument("--continuous-loss", choices=losses.CONTINUOUS_LOSSES)
     parser.add_argument("--categorical-weight", type=float)
     parser.add_argument("--continuous-weight", type=float)
     parser.add_argument("--info-trains-trunk", action=argparse.BooleanOptionalAction)
-    parser.add_argument("--categorical-augmentation", choices=("none", "slant", "stroke_width"))
+    parser.add_argument("--categorical-augmentation", choices=tuple(augment.AUGMENTATIONS))
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])

@@ -25,6 +25,9 @@ import sys
 import time
 from typing import Any
 
+from keras_infogan import augment, losses, networks
+from keras_infogan.spec import CATEGORICAL_SAMPLINGS, PRIORS
+
 PROG = "keras-infogan"
 BACKENDS = ("tensorflow", "jax", "torch")
 USAGE_ERROR = 2
@@ -161,15 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=_with_default("number of values of each categorical code; give none for no categorical code", "categorical"),
     )
     latent.add_argument("--continuous", type=int, metavar="N", help=_with_default("number of continuous codes", "continuous"))
-    latent.add_argument("--continuous-prior", choices=("uniform", "normal"), help=_with_default("prior of the continuous codes", "continuous_prior"))
-    latent.add_argument("--noise-prior", choices=("normal", "uniform"), help=_with_default("prior of the noise", "noise_prior"))
-    latent.add_argument("--categorical-sampling", choices=("independent", "balanced"), help=_with_default("how a batch's categorical codes are drawn (balanced: each value equally often)", "categorical_sampling"))
+    latent.add_argument("--continuous-prior", choices=PRIORS, help=_with_default("prior of the continuous codes", "continuous_prior"))
+    latent.add_argument("--noise-prior", choices=PRIORS, help=_with_default("prior of the noise", "noise_prior"))
+    latent.add_argument("--categorical-sampling", choices=CATEGORICAL_SAMPLINGS, help=_with_default("how a batch's categorical codes are drawn (balanced: each value equally often)", "categorical_sampling"))
     latent.add_argument("--q-hidden", type=_positive_int, metavar="N", help=_with_default("width of Q's hidden layer", "q_hidden"))
-    latent.add_argument("--weight-init", choices=("glorot", "openai"), help=_with_default("initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01)", "weight_init"))
+    latent.add_argument("--weight-init", choices=networks.WEIGHT_INITS, help=_with_default("initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01)", "weight_init"))
     loss = train.add_argument_group("losses")
     loss.add_argument("--adversarial-loss", metavar="NAME", help=_with_default("nonsaturating, lsgan or hinge", "adversarial_loss"))
-    loss.add_argument("--categorical-loss", choices=("sigmoid", "softmax"), help=_with_default("categorical info loss", "categorical_loss"))
-    loss.add_argument("--continuous-loss", choices=("gaussian", "fixed_std"), help=_with_default("continuous info loss", "continuous_loss"))
+    loss.add_argument("--categorical-loss", choices=losses.CATEGORICAL_LOSSES, help=_with_default("categorical info loss", "categorical_loss"))
+    loss.add_argument("--continuous-loss", choices=losses.CONTINUOUS_LOSSES, help=_with_default("continuous info loss", "continuous_loss"))
     loss.add_argument("--categorical-weight", type=float, metavar="W", help=_with_default("lambda of the categorical info term", "categorical_weight"))
     loss.add_argument("--continuous-weight", type=float, metavar="W", help="lambda of the continuous info term (default: 1 with fixed_std, 0.1 with gaussian)")
     loss.add_argument("--fixed-std", type=float, metavar="S", help=_with_default("std of --continuous-loss fixed_std", "fixed_std"))
@@ -180,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     loss.add_argument(
         "--categorical-augmentation",
-        choices=("none", "slant", "stroke_width"),
+        choices=tuple(augment.AUGMENTATIONS),
         help=_with_default("Q also reads the categorical codes from fakes so augmented", "categorical_augmentation"),
     )
     opt = train.add_argument_group("training")
@@ -416,7 +419,6 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
     """The run config of a new run from the `train` flags (see `keras_infogan.run`)."""
     import keras
 
-    from keras_infogan import losses
     from keras_infogan.spec import LatentSpec
 
     spec = LatentSpec(
