@@ -35,10 +35,12 @@ class AdversarialLoss:
     """One GAN objective: what D minimises and what G minimises.
 
     Subclasses set `name` and implement both terms on D's logits; they are
-    registered in `ADVERSARIAL_LOSSES` by name.
+    registered in `ADVERSARIAL_LOSSES` by name. `decision_threshold` is the
+    output above which D calls an image real (its accuracy metrics use it).
     """
 
     name = ""
+    decision_threshold = 0.0
 
     def discriminator_loss(self, real_logits: Any, fake_logits: Any) -> Any:
         raise NotImplementedError
@@ -63,6 +65,7 @@ class LeastSquaresLoss(AdversarialLoss):
     """LSGAN (Mao et al., 2017) with targets 1 for real and 0 for fake."""
 
     name = "lsgan"
+    decision_threshold = 0.5  # halfway between the targets
 
     def discriminator_loss(self, real_logits, fake_logits):
         return 0.5 * (ops.mean(ops.square(real_logits - 1.0)) + ops.mean(ops.square(fake_logits)))

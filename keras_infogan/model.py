@@ -180,6 +180,11 @@ class InfoGAN(keras.Model):
                 `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
                 the tensorflow backend, on CPUs too.
         """
+        if not fixed_std > 0:
+            raise ValueError(
+                f"fixed_std must be positive, got {fixed_std!r}: it is the std with which "
+                f"Q's continuous reading is scored under continuous_loss='fixed_std' (default 1)."
+            )
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(4e-4, beta_1=0.5, name="d_adam")
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
         self.adversarial = losses.get_adversarial_loss(adversarial_loss)
@@ -332,10 +337,11 @@ class InfoGAN(keras.Model):
         if self.info_config["info_trains_trunk"]:
             info, _ = self._info_loss(fake_features, latent, self._augmented_features(fake))
             loss = loss + info
+        threshold = self.adversarial.decision_threshold
         logs = {
             "d_loss": loss,
-            "d_acc_real": ops.mean(ops.cast(real_logits > 0, "float32")),
-            "d_acc_fake": ops.mean(ops.cast(fake_logits < 0, "float32")),
+            "d_acc_real": ops.mean(ops.cast(real_logits > threshold, "float32")),
+            "d_acc_fake": ops.mean(ops.cast(fake_logits < threshold, "float32")),
         }
         return loss, logs
 
@@ -387,6 +393,8 @@ class InfoGAN(keras.Model):
         if len(sizes) > 1:
             raise ValueError(f"The given codes and `n` disagree on the batch size: {sorted(sizes)}.")
         n = sizes.pop() if sizes else 1
+        if n < 1:
+            raise ValueError(f"Nothing to generate: the batch size is {n}; ask for at least one image.")
         if "categorical" in given:
             cat = given["categorical"]
             if not np.issubdtype(cat.dtype, np.integer):
@@ -417,6 +425,7 @@ class InfoGAN(keras.Model):
             continuous: [N, n_continuous] floats.
             n: the batch size when no code is given.
             seed: seed for the parts that are sampled.
+            batch_size: images per call of the generator.
         """
         latent = self.latent_inputs(noise, categorical, continuous, n, seed)
         x = ops.convert_to_numpy(self.spec.to_input(latent))
@@ -449,6 +458,8 @@ class InfoGAN(keras.Model):
         images = np.asarray(images, dtype="float32")
         if images.shape[1:] != self.image_shape:
             raise ValueError(f"encode expects images of shape [N, {', '.join(map(str, self.image_shape))}], got {images.shape}.")
+        if len(images) == 0:
+            raise ValueError("encode got no images (N = 0); pass at least one.")
         parts = [
             {k: ops.convert_to_numpy(v) for k, v in self.encode_tensors(images[i : i + batch_size]).items()}
             for i in range(0, len(images), batch_size)

@@ -80,6 +80,10 @@ def test_generate_rejects_bad_codes(model):
         model.generate(continuous=[[0.0]])
     with pytest.raises(ValueError, match="disagree"):
         model.generate(categorical=[[0], [1]], continuous=[[0.0, 0.0]])
+    with pytest.raises(ValueError, match="Nothing to generate: the batch size is 0"):
+        model.generate(n=0)
+    with pytest.raises(ValueError, match="Nothing to generate"):
+        model.generate(categorical=np.zeros((0, 1), "int32"))
 
 
 def test_images_of_the_wrong_shape(model):
@@ -88,6 +92,8 @@ def test_images_of_the_wrong_shape(model):
         model.fit(np.zeros((64, 32, 32, 1), "float32"), batch_size=32, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="encode expects"):
         model.encode(np.zeros((2, 28, 28, 3), "float32"))
+    with pytest.raises(ValueError, match="encode got no images"):
+        model.encode(np.zeros((0, 28, 28, 1), "float32"))
 
 
 def test_compile_choices_are_checked(model):
@@ -95,6 +101,23 @@ def test_compile_choices_are_checked(model):
         model.compile(categorical_loss="hinge")
     with pytest.raises(ValueError, match="continuous_loss"):
         model.compile(continuous_loss="laplace")
+    with pytest.raises(ValueError, match="fixed_std must be positive, got 0.0"):
+        model.compile(fixed_std=0.0)
+
+
+@pytest.mark.parametrize("objective, real_acc", [("nonsaturating", 1.0), ("hinge", 1.0), ("lsgan", 0.0)])
+def test_d_accuracy_splits_at_the_objectives_midpoint(model, objective, real_acc):
+    # D's output is 0.3 for every image: real by a logit's sign (nonsaturating,
+    # hinge), nearer the fake target 0 than the real target 1 under LSGAN.
+    kernel, bias = model.d_head.layers[-1].weights
+    kernel.assign(np.zeros(kernel.shape, "float32"))
+    bias.assign(np.full(bias.shape, 0.3, "float32"))
+    model.compile(adversarial_loss=objective)
+    latent = model.spec.sample(8, seed=keras.random.SeedGenerator(0))
+    images = np.random.default_rng(0).uniform(size=(8, 28, 28, 1)).astype("float32")
+    _, logs = model.discriminator_loss(images, model.fake_images(latent), latent)
+    assert float(ops.convert_to_numpy(logs["d_acc_real"])) == real_acc
+    assert float(ops.convert_to_numpy(logs["d_acc_fake"])) == 1.0 - real_acc
 
 
 @pytest.mark.parametrize(
