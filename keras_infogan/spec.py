@@ -119,6 +119,10 @@ class LatentSpec:
             [B, n_categorical] (indices) and `continuous` float
             [B, continuous]; kinds the spec lacks are left out.
         """
+        if isinstance(seed, numbers.Integral):
+            # An int is one fixed key: every part drawn with it would reuse
+            # the same random stream, and the parts would be correlated.
+            seed = keras.random.SeedGenerator(int(seed))
         out = {}
         if self.noise_dim:
             out["noise"] = _draw(

@@ -60,6 +60,16 @@ def test_normal_continuous_prior():
     assert set(spec.sample(2, seed=2)) == {"continuous"}
 
 
+def test_an_int_seed_draws_each_part_from_its_own_stream():
+    spec = ki.LatentSpec(noise_dim=2, categorical=[3], continuous=2)
+    draw = {k: ops.convert_to_numpy(v) for k, v in spec.sample(2000, seed=7).items()}
+    # Both parts are uniform on [-1, 1]: one shared key would make them equal.
+    assert abs(np.corrcoef(draw["noise"][:, 0], draw["continuous"][:, 0])[0, 1]) < 0.1
+    again = spec.sample(2000, seed=7)
+    for key, value in draw.items():
+        np.testing.assert_array_equal(ops.convert_to_numpy(again[key]), value)
+
+
 def test_normal_noise_prior():
     spec = ki.LatentSpec(noise_dim=4, categorical=[2], continuous=0, noise_prior="normal")
     draw = ops.convert_to_numpy(spec.sample(5000, seed=3)["noise"])
