@@ -32,6 +32,7 @@ import csv
 import io
 import json
 import os
+import re
 import time
 from typing import Any
 
@@ -195,8 +196,7 @@ class Checkpoint(keras.callbacks.Callback):
         seed_state = keras.ops.convert_to_numpy(self.model.seed_generator.state.value)
         record = {"epoch": done, "file": name, "seed_state": [int(v) for v in seed_state]}
         grids.write_atomically(self.latest_path, json.dumps(record).encode())
-        saved = sorted(f for f in os.listdir(self.directory) if f.startswith("epoch_") and f.endswith(".keras"))
-        for old in saved[: -self.keep]:
+        for old in _epoch_files(self.directory)[: -self.keep]:
             os.remove(os.path.join(self.directory, old))
 
 
@@ -293,8 +293,20 @@ def save_model(model: keras.Model, path: str) -> None:
     folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{name}")
-    model.save(tmp)
-    os.replace(tmp, path)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _epoch_files(directory: str) -> list[str]:
+    """The `epoch_N.keras` files in `directory`, oldest first (by N, so
+    epoch_1000 comes after epoch_999)."""
+    found = [(int(m.group(1)), f) for f in os.listdir(directory) if (m := re.fullmatch(r"epoch_(\d+)\.keras", f))]
+    return [f for _, f in sorted(found)]
 
 
 def _duration(seconds: float) -> str:

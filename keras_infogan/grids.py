@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,9 +194,11 @@ def write_png(path: str | os.PathLike, picture: np.ndarray) -> None:
 def write_atomically(path: str | os.PathLike, data: bytes) -> None:
     """Writes bytes to a temp file beside `path`, then renames it over `path`,
     so a reader (or a crash) never sees a half-written file."""
-    folder = os.path.dirname(os.path.abspath(path))
+    folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    tmp = os.path.join(folder, f".tmp-{uuid.uuid4().hex}-{name}")
+    # Created as `open` would create it (the umask applies), not owner-only as by mkstemp.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -125,6 +125,44 @@ def test_checkpoint_restores_weights_optimizer_and_seed_state(spec, fitted):
     assert callbacks.Checkpoint(str(root / "nothing")).restore(other) == 0
 
 
+def test_checkpoint_keeps_the_newest_by_epoch_number(fitted, tmp_path):
+    model = fitted[0]
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    for name in ("epoch_998.keras", "epoch_999.keras", "notes.txt"):
+        (folder / name).write_bytes(b"old")
+    ckpt = callbacks.Checkpoint(str(folder), keep=2)
+    ckpt.set_model(model)
+    ckpt.set_params({"epochs": 1000})
+    ckpt.on_epoch_end(999)  # writes epoch_1000.keras, which sorts before epoch_999 as text
+    assert sorted(os.listdir(folder)) == ["epoch_1000.keras", "epoch_999.keras", "latest.json", "notes.txt"]
+    assert ckpt.latest()["file"] == "epoch_1000.keras"
+
+
+def test_failed_save_leaves_nothing_behind(fitted, tmp_path, monkeypatch):
+    model = fitted[0]
+
+    def save_half(path):
+        with open(path, "wb") as f:
+            f.write(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(model, "save", save_half)
+    with pytest.raises(OSError, match="disk full"):
+        callbacks.save_model(model, str(tmp_path / "model.keras"))
+    assert os.listdir(tmp_path) == []
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    path = tmp_path / "config.json"
+    grids.write_atomically(path, b"{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.read_bytes() == b"{}"
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+    assert os.listdir(tmp_path) == ["config.json"]
+
+
 def test_metrics_csv_replaces_rows_after_a_resume(tmp_path):
     path = str(tmp_path / "metrics.csv")
     log = callbacks.MetricsCSV(path)
