@@ -170,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     latent.add_argument("--q-hidden", type=_positive_int, metavar="N", help=_with_default("width of Q's hidden layer", "q_hidden"))
     latent.add_argument("--weight-init", choices=networks.WEIGHT_INITS, help=_with_default("initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01)", "weight_init"))
     loss = train.add_argument_group("losses")
-    loss.add_argument("--adversarial-loss", metavar="NAME", help=_with_default("nonsaturating, lsgan or hinge", "adversarial_loss"))
+    loss.add_argument("--adversarial-loss", choices=sorted(losses.ADVERSARIAL_LOSSES), help=_with_default("GAN objective", "adversarial_loss"))
     loss.add_argument("--categorical-loss", choices=losses.CATEGORICAL_LOSSES, help=_with_default("categorical info loss", "categorical_loss"))
     loss.add_argument("--continuous-loss", choices=losses.CONTINUOUS_LOSSES, help=_with_default("continuous info loss", "continuous_loss"))
     loss.add_argument("--categorical-weight", type=float, metavar="W", help=_with_default("lambda of the categorical info term", "categorical_weight"))
@@ -432,7 +432,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
     low, high = values["grid_range"]
     if not low < high:
         raise UserError(f"--grid-range needs LOW < HIGH, got {low:g} {high:g}")
-    for flag in ("d_lr", "g_lr"):
+    for flag in ("d_lr", "g_lr", "fixed_std"):
         if not values[flag] > 0:
             raise UserError(f"--{flag.replace('_', '-')} must be positive, got {values[flag]:g}")
 
@@ -590,7 +590,7 @@ def _read_images(source: str, split: str, image_shape: tuple[int, ...]):
     import numpy as np
 
     from keras_infogan import data
-    from keras_infogan.data.loading import IMAGE_SUFFIXES
+    from keras_infogan.data.loading import image_files
 
     if not os.path.exists(source):
         raise UserError(f"no such input: {source!r}; pass a .npy or .npz file or an image folder")
@@ -599,13 +599,8 @@ def _read_images(source: str, split: str, image_shape: tuple[int, ...]):
         images = data.to_unit_range(np.load(source))
     elif source.endswith(".npz") or os.path.isdir(source):
         images, _ = data.load_arrays(source, split=split, image_size=tuple(image_shape[:2]))
-        if os.path.isdir(source):  # load_arrays reads a folder in sorted path order.
-            files = sorted(
-                os.path.relpath(os.path.join(root, name), source)
-                for root, _, names in os.walk(source)
-                for name in names
-                if name.lower().endswith(IMAGE_SUFFIXES)
-            )
+        if os.path.isdir(source):
+            files = [os.path.relpath(path, source) for path in image_files(source)]
     else:
         raise UserError(f"cannot read images from {source!r}; pass a .npy or .npz file or an image folder")
     return images, files

@@ -518,18 +518,6 @@ def category_consistency(categories: np.ndarray, reference: str = "centre") -> f
 # --------------------------------------------------------------------------
 
 
-def _generate(
-    model: Any, latents: dict[str, np.ndarray], n: int, batch_size: int, seed: int
-) -> np.ndarray:
-    """Generates images for explicit latents, `batch_size` rows at a time."""
-    chunks = []
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        kwargs = {k: v[start:stop] for k, v in latents.items()}
-        chunks.append(np.asarray(model.generate(n=stop - start, seed=seed, **kwargs)))
-    return np.concatenate(chunks, axis=0)
-
-
 def _check_positive(name: str, value: int) -> int:
     if int(value) < 1:
         raise ValueError(f"`{name}` must be a positive integer, got {value}.")
@@ -592,7 +580,7 @@ def mi_lower_bound(model: Any, n: int = 2000, seed: int = 0, batch_size: int = 2
         return 0.0
     rng = np.random.default_rng(seed)
     latents = spec.sample_numpy(n, rng)
-    images = _generate(model, latents, n, batch_size, seed)
+    images = model.generate(**latents, batch_size=batch_size)
     probs = np.asarray(model.encode(images, batch_size=batch_size)["categorical_probs"], dtype=np.float64)
     if probs.shape != (n, sum(spec.categorical)):
         raise ValueError(
@@ -649,8 +637,7 @@ def continuous_code_effects(
         latents = {k: np.repeat(v, steps, axis=0) for k, v in base.items()}
         latents["continuous"] = latents["continuous"].copy()
         latents["continuous"][:, j] = values.reshape(-1)
-        total = n_traversals * steps
-        images = _generate(model, latents, total, batch_size, seed)
+        images = model.generate(**latents, batch_size=batch_size)
         entry = {
             "slant": traversal_effect(values, slant(images).reshape(n_traversals, steps)),
             "width": traversal_effect(values, width(images).reshape(n_traversals, steps)),

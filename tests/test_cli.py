@@ -264,7 +264,7 @@ def test_bad_arguments_give_one_line_and_status_2(tmp_path):
         (["train", "--resume", "{tmp}"], "is not a run directory"),
         (["train", "--run-dir", "{run}"], "already holds a run; continue it with `--resume"),
         (["train", "--dataset", "{tmp}/missing.npz", "--run-dir", "{tmp}/r"], "No such .npz file"),
-        (["train", "--dataset", "{npz}", "--adversarial-loss", "wgan", "--run-dir", "{tmp}/r"], "adversarial_loss 'wgan'"),
+        (["train", "--dataset", "{npz}", "--fixed-std", "0", "--run-dir", "{tmp}/r"], "--fixed-std must be positive, got 0"),
         (["train", "--resume", "{run}", "--epochs", "2"], "has already trained 3 epochs; pass --epochs 3 or more"),
         (["generate", "{tmp}/missing.keras", "{tmp}/x.png"], "no such model file"),
         (["generate", "{run}/model.keras", "{tmp}/x.gif"], "OUT must end in .png or .npy"),
@@ -278,6 +278,15 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
     assert cli.main(args) == 2
     assert_one_line_error(capsys.readouterr().err, phrase)
     assert not os.path.exists(tmp_path / "r"), "a failed train must not leave a run behind"
+
+
+def test_unknown_adversarial_loss_is_refused_before_any_data_loads(tmp_path, capsys):
+    # The dataset does not exist: the flag must fail first, at parsing.
+    args = ["train", "--dataset", str(tmp_path / "missing.npz"), "--adversarial-loss", "wgan"]
+    with pytest.raises(SystemExit) as stop:
+        cli.main(args + ["--run-dir", str(tmp_path / "r")])
+    assert stop.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, "invalid choice: 'wgan'", "'hinge', 'lsgan', 'nonsaturating'")
 
 
 @only_once

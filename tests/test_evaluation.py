@@ -348,7 +348,7 @@ class _StubModel:
 
     spec = ki.LatentSpec(noise_dim=2, categorical=[3], continuous=2, noise_prior="normal")
 
-    def generate(self, noise=None, categorical=None, continuous=None, n=None, seed=None):
+    def generate(self, noise=None, categorical=None, continuous=None, n=None, seed=None, batch_size=256):
         n = len(categorical)
         assert noise.shape == (n, 2) and continuous.shape == (n, 2)
         imgs = np.zeros((n, 32, 32, 1), dtype=np.float32)

@@ -63,7 +63,7 @@ def load_arrays(
             "folder of images."
         )
     else:
-        images, labels = _read_tfds(str(source), split, image_size, data_dir)
+        images, labels = _read_tfds(str(source), split, data_dir)
     images = to_unit_range(images)
     if image_size is not None and images.shape[1:3] != tuple(image_size):
         images = _resize(images, image_size)
@@ -154,15 +154,20 @@ def _read_npz(path: str, split: str) -> tuple[np.ndarray, np.ndarray | None]:
         return f[key], labels
 
 
-def _read_folder(path: str, image_size: tuple[int, int] | None) -> np.ndarray:
-    from PIL import Image
-
-    files = sorted(
+def image_files(path: str) -> list[str]:
+    """The image files under the folder `path`, in the order `load_arrays` reads them."""
+    return sorted(
         os.path.join(root, name)
         for root, _, names in os.walk(path)
         for name in names
         if name.lower().endswith(IMAGE_SUFFIXES)
     )
+
+
+def _read_folder(path: str, image_size: tuple[int, int] | None) -> np.ndarray:
+    from PIL import Image
+
+    files = image_files(path)
     if not files:
         raise ValueError(f"The folder {path!r} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
     with Image.open(files[0]) as first:
@@ -183,9 +188,7 @@ def _read_folder(path: str, image_size: tuple[int, int] | None) -> np.ndarray:
     return np.stack(images)
 
 
-def _read_tfds(
-    name: str, split: str, image_size: tuple[int, int] | None, data_dir: str | None
-) -> tuple[np.ndarray, np.ndarray | None]:
+def _read_tfds(name: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     import tensorflow_datasets as tfds
 
     try:
@@ -213,10 +216,7 @@ def _read_tfds(
             f"{str(e).splitlines()[0][:200]}). {hint}"
         ) from e
     ds = tfds.as_numpy(ds)
-    images = ds["image"]
-    if image_size is not None:
-        images = _resize(to_unit_range(images), image_size)
-    return images, ds.get("label")
+    return ds["image"], ds.get("label")
 
 
 def _tfds_prepared(builder) -> bool:

@@ -306,20 +306,11 @@ class GrpcClient(_Client):
         return {name: self._tf.make_ndarray(proto) for name, proto in response.outputs.items()}
 
     def metadata(self) -> dict[str, Any]:
-        from google.protobuf import json_format
+        from keras_infogan.serving.server import metadata_to_json
 
         request = self._metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
         self._fill_model_spec(request.model_spec)
-        response = self._call(self._stub.GetModelMetadata, request)
-        signature_defs = self._metadata_pb2.SignatureDefMap()
-        response.metadata["signature_def"].Unpack(signature_defs)
-        options = dict(
-            preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-        )
-        return {
-            "model_spec": json_format.MessageToDict(response.model_spec, **options),
-            "metadata": {"signature_def": json_format.MessageToDict(signature_defs, **options)},
-        }
+        return metadata_to_json(self._call(self._stub.GetModelMetadata, request))
 
     def close(self) -> None:
         """Closes the gRPC channel."""

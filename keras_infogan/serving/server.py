@@ -425,7 +425,7 @@ class _RestApp:
         if method == "POST":
             return self._predict(name, version, body)
         if match.group(3):
-            return _metadata_to_json(self.repository.metadata(name, version))
+            return metadata_to_json(self.repository.metadata(name, version))
         return json_format.MessageToDict(
             self.repository.status(name, version),
             always_print_fields_with_no_presence=True,
@@ -466,7 +466,7 @@ def _parse_json_object(body: bytes) -> dict[str, Any]:
     return request
 
 
-def _metadata_to_json(response: get_model_metadata_pb2.GetModelMetadataResponse) -> dict[str, Any]:
+def metadata_to_json(response: get_model_metadata_pb2.GetModelMetadataResponse) -> dict[str, Any]:
     """TF Serving's REST metadata body: model_spec plus the unpacked signature_def map."""
     signature_def_map = get_model_metadata_pb2.SignatureDefMap()
     response.metadata[_SIGNATURE_DEF_FIELD].Unpack(signature_def_map)
