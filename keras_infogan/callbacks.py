@@ -289,17 +289,10 @@ class TrainingSummary(keras.callbacks.Callback):
 
 
 def save_model(model: keras.Model, path: str) -> None:
-    """`model.save(path)` to a temp file beside `path`, then renamed over it."""
-    folder, name = os.path.split(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".tmp-{name}")
-    try:
+    """`model.save(path)` through `grids.atomic_path`: a temp file beside
+    `path`, renamed over it."""
+    with grids.atomic_path(path) as tmp:
         model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _epoch_files(directory: str) -> list[str]:

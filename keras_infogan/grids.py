@@ -17,9 +17,11 @@ epochs (and the `traverse` command's) show the same latents. Both the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,18 +193,24 @@ def write_png(path: str | os.PathLike, picture: np.ndarray) -> None:
     write_atomically(path, buffer.getvalue())
 
 
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Writes bytes to a temp file beside `path`, then renames it over `path`,
-    so a reader (or a crash) never sees a half-written file."""
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yields a temp path beside `path` to write to, then renames it over
+    `path`, so a reader (or a crash) never sees a half-written file; if the
+    writing fails, the temp file is removed. It keeps `path`'s suffix."""
     folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     tmp = os.path.join(folder, f".tmp-{uuid.uuid4().hex}-{name}")
-    # Created as `open` would create it (the umask applies), not owner-only as by mkstemp.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
         raise
+
+
+def write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Writes bytes to `path` through `atomic_path`."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
