@@ -36,6 +36,8 @@ RECIPE_FLAGS = (
     "continuous_weight",
     "info_trains_trunk",
     "categorical_augmentation",
+    "iic_weight",
+    "iic_augmentation",
 )
 THRESHOLDS = (0.90, 0.95)
 NOT_RECIPE = ("data", "seeds", "grids", "save_dir", "save_at")
@@ -160,6 +162,8 @@ def main() -> None:
     parser.add_argument("--continuous-weight", type=float)
     parser.add_argument("--info-trains-trunk", action=argparse.BooleanOptionalAction)
     parser.add_argument("--categorical-augmentation", choices=tuple(augment.AUGMENTATIONS))
+    parser.add_argument("--iic-weight", type=float)
+    parser.add_argument("--iic-augmentation", choices=tuple(augment.AUGMENTATIONS))
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])

@@ -1,4 +1,6 @@
-"""Augmentations of G's images through which Q must also read the categorical codes.
+"""Augmentations that leave a digit's class alone: Q must read the categorical
+codes through them, from G's images (`categorical_augmentation`) or, with
+`iic_weight`, from real images whose two readings must agree.
 
 A categorical code may split the data by style instead of by class: on MNIST
 one code value draws 4s and 9s that lean right and another those that lean
@@ -56,8 +58,14 @@ def slant(images: Any, seed: Any, max_shear: float = 0.4) -> Any:
     return shear(images, amounts)
 
 
+def slant_stroke(images: Any, seed: Any) -> Any:
+    """`slant`, then `stroke_width`: lean and stroke both change, the digit does not."""
+    return stroke_width(slant(images, seed), seed)
+
+
 AUGMENTATIONS: dict[str, Callable[[Any, Any], Any] | None] = {
     "none": None,
     "slant": slant,
     "stroke_width": stroke_width,
+    "slant_stroke": slant_stroke,
 }

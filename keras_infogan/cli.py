@@ -55,6 +55,8 @@ TRAIN_DEFAULTS = {
     "fixed_std": 1.0,
     "info_trains_trunk": True,
     "categorical_augmentation": "none",
+    "iic_weight": 0.0,
+    "iic_augmentation": "slant_stroke",
     "epochs": 3,
     "batch_size": 64,
     "steps_per_epoch": None,
@@ -185,6 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--categorical-augmentation",
         choices=tuple(augment.AUGMENTATIONS),
         help=_with_default("Q also reads the categorical codes from fakes so augmented", "categorical_augmentation"),
+    )
+    loss.add_argument(
+        "--iic-weight",
+        type=float,
+        metavar="W",
+        help=_with_default("weight of the IIC term on real images, beyond the paper (0: off)", "iic_weight"),
+    )
+    loss.add_argument(
+        "--iic-augmentation",
+        choices=tuple(a for a in augment.AUGMENTATIONS if a != "none"),
+        help=_with_default("how the IIC term's second reading of each real image is augmented", "iic_augmentation"),
     )
     opt = train.add_argument_group("training")
     opt.add_argument("--epochs", type=_positive_int, metavar="N", help=_with_default("epochs to train (with --resume: the new total)", "epochs"))
@@ -435,6 +448,8 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
     for flag in ("d_lr", "g_lr", "fixed_std"):
         if not values[flag] > 0:
             raise UserError(f"--{flag.replace('_', '-')} must be positive, got {values[flag]:g}")
+    if not values["iic_weight"] >= 0:
+        raise UserError(f"--iic-weight must be >= 0 (0 turns the term off), got {values['iic_weight']:g}")
 
     def adam(lr: float, name: str) -> dict[str, Any]:
         return keras.saving.serialize_keras_object(keras.optimizers.Adam(lr, beta_1=values["beta1"], name=name))
@@ -461,6 +476,8 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
             "fixed_std": values["fixed_std"],
             "info_trains_trunk": values["info_trains_trunk"],
             "categorical_augmentation": values["categorical_augmentation"],
+            "iic_weight": values["iic_weight"],
+            "iic_augmentation": values["iic_augmentation"],
         },
         "fit": {
             "epochs": values["epochs"],

@@ -152,6 +152,35 @@ def categorical_mi_lower_bound(logits: Any, codes: Any, categories: list[int]) -
     return total
 
 
+def invariant_information_loss(logits: Any, augmented_logits: Any, categories: list[int]) -> Any:
+    """Minus the mutual information between two categorical readings of the
+    same images (IIC, Ji et al., 2019), in nats, summed over codes.
+
+    Each code's joint distribution of the two readings is estimated from the
+    batch (the mean outer product of the softmaxes, symmetrised). The
+    information is high only when both readings agree and the batch spreads
+    over all values, so a code cannot gain by putting every image in one
+    value, nor by following what the augmentation changes.
+
+    Args:
+        logits: Q's categorical logits [B, sum(categories)] for some images.
+        augmented_logits: the same for augmented copies of those images.
+        categories: number of categories of each code.
+    """
+    logits = ops.convert_to_tensor(logits, "float32")
+    augmented_logits = ops.convert_to_tensor(augmented_logits, "float32")
+    batch = ops.cast(ops.shape(logits)[0], "float32")
+    total = 0.0
+    pairs = zip(split_categorical(logits, categories), split_categorical(augmented_logits, categories))
+    for block, augmented in pairs:
+        joint = ops.matmul(ops.transpose(ops.softmax(block, axis=1)), ops.softmax(augmented, axis=1)) / batch
+        joint = ops.maximum((joint + ops.transpose(joint)) / 2.0, 1e-7)
+        marginal_a = ops.sum(joint, axis=1, keepdims=True)
+        marginal_b = ops.sum(joint, axis=0, keepdims=True)
+        total = total - ops.sum(joint * (ops.log(joint) - ops.log(marginal_a) - ops.log(marginal_b)))
+    return total
+
+
 def bounded_log_std(raw: Any) -> Any:
     """Maps Q's raw output smoothly into [LOG_STD_MIN, LOG_STD_MAX].
 

@@ -26,6 +26,8 @@ METRIC_NAMES = (
     "d_acc_real",
     "d_acc_fake",
 )
+# Logged only when its term is on (`compile(iic_weight=...)`).
+OPTIONAL_METRIC_NAMES = ("iic_mi",)
 LATENT_KEYS = ("noise", "categorical", "continuous")
 
 
@@ -104,7 +106,7 @@ class InfoGAN(keras.Model):
             discriminator_trunk, spec.total_categories + 2 * spec.continuous, q_hidden, weight_init
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES + OPTIONAL_METRIC_NAMES}
         self.built = True
 
     @classmethod
@@ -143,6 +145,8 @@ class InfoGAN(keras.Model):
         fixed_std: float = 1.0,
         info_trains_trunk: bool = True,
         categorical_augmentation: str = "none",
+        iic_weight: float = 0.0,
+        iic_augmentation: str = "slant_stroke",
         **kwargs,
     ) -> None:
         """Configures training. Defaults are openai/InfoGAN's MNIST recipe with
@@ -176,6 +180,16 @@ class InfoGAN(keras.Model):
                 thinner strokes), and the categorical term is the mean over
                 both readings; this costs one more pass through D's trunk in
                 each update that carries the info term.
+            iic_weight: weight of a term beyond the paper, in D's update: Q
+                reads each real batch as is and augmented, and the mutual
+                information between the two categorical readings is maximised
+                (IIC, Ji et al., 2019), so code values follow what real images
+                share through the augmentation. Needs a categorical code and
+                `info_trains_trunk`. 0 (off) is the paper's objective.
+            iic_augmentation: a name in `augment.AUGMENTATIONS` other than
+                `"none"`: the augmentation of the real images' second reading
+                (default `"slant_stroke"`: sheared, strokes changed). It costs
+                one more pass through D's trunk in D's update.
             **kwargs: passed to `keras.Model.compile` (`jit_compile`,
                 `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
                 the tensorflow backend, on CPUs too.
@@ -185,6 +199,7 @@ class InfoGAN(keras.Model):
                 f"fixed_std must be positive, got {fixed_std!r}: it is the std with which "
                 f"Q's continuous reading is scored under continuous_loss='fixed_std' (default 1)."
             )
+        self._check_iic(iic_weight, iic_augmentation, info_trains_trunk)
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(4e-4, beta_1=0.5, name="d_adam")
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
         self.adversarial = losses.get_adversarial_loss(adversarial_loss)
@@ -203,6 +218,8 @@ class InfoGAN(keras.Model):
             "categorical_augmentation": losses.check_choice(
                 "categorical_augmentation", categorical_augmentation, tuple(augment.AUGMENTATIONS)
             ),
+            "iic_weight": float(iic_weight),
+            "iic_augmentation": iic_augmentation,
         }
         d_ids = {id(v) for v in self._d_step_layers_variables()}
         d_opt, g_opt = self.d_optimizer, self.g_optimizer
@@ -217,6 +234,20 @@ class InfoGAN(keras.Model):
         super().compile(optimizer=multi, **{**kwargs, "jit_compile": jit_compile})
         self.optimizer.build(self.trainable_variables)
         self._extra_compile_kwargs = kwargs
+
+    def _check_iic(self, weight: float, augmentation: str, info_trains_trunk: bool) -> None:
+        """Raises a ValueError naming the problem unless the IIC settings can train."""
+        if not weight >= 0:
+            raise ValueError(f"iic_weight must be >= 0 (0 turns the term off), got {weight!r}.")
+        choices = tuple(a for a in augment.AUGMENTATIONS if a != "none")
+        losses.check_choice("iic_augmentation", augmentation, choices)
+        if weight and not self.spec.categorical:
+            raise ValueError("iic_weight > 0 needs a categorical code in the spec; the spec has none. Set iic_weight=0.")
+        if weight and not info_trains_trunk:
+            raise ValueError(
+                "iic_weight > 0 trains Q's head in D's update, which needs info_trains_trunk=True; "
+                "set it, or set iic_weight=0."
+            )
 
     def _d_step_layers_variables(self) -> list:
         variables = self.discriminator_trunk.trainable_variables + self.d_head.trainable_variables
@@ -330,19 +361,31 @@ class InfoGAN(keras.Model):
 
     def discriminator_loss(self, real: Any, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """D's loss on real images and (gradient-stopped) fakes."""
-        real_logits = self.d_head(self.discriminator_trunk(real, training=True), training=True)
+        cfg = self.info_config
+        real_features = self.discriminator_trunk(real, training=True)
+        real_logits = self.d_head(real_features, training=True)
         fake_features = self.discriminator_trunk(fake, training=True)
         fake_logits = self.d_head(fake_features, training=True)
         loss = self.adversarial.discriminator_loss(real_logits, fake_logits)
-        if self.info_config["info_trains_trunk"]:
+        logs = {}
+        if cfg["info_trains_trunk"]:
             info, _ = self._info_loss(fake_features, latent, self._augmented_features(fake))
             loss = loss + info
+        if cfg["iic_weight"]:
+            augmented = augment.AUGMENTATIONS[cfg["iic_augmentation"]](real, self.seed_generator)
+            iic = losses.invariant_information_loss(
+                self.q_outputs(real_features, training=True)[0],
+                self.q_outputs(self.discriminator_trunk(augmented, training=True), training=True)[0],
+                self.spec.categorical,
+            )
+            loss = loss + cfg["iic_weight"] * iic
+            logs["iic_mi"] = -iic
         threshold = self.adversarial.decision_threshold
-        logs = {
-            "d_loss": loss,
-            "d_acc_real": ops.mean(ops.cast(real_logits > threshold, "float32")),
-            "d_acc_fake": ops.mean(ops.cast(fake_logits < threshold, "float32")),
-        }
+        logs.update(
+            d_loss=loss,
+            d_acc_real=ops.mean(ops.cast(real_logits > threshold, "float32")),
+            d_acc_fake=ops.mean(ops.cast(fake_logits < threshold, "float32")),
+        )
         return loss, logs
 
     def generator_loss(self, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -355,10 +398,11 @@ class InfoGAN(keras.Model):
         return loss, logs
 
     def update_metrics(self, logs: dict[str, Any]) -> dict[str, Any]:
-        """Feeds a step's figures to the trackers; returns their running means."""
+        """Feeds a step's figures to the trackers; returns the running means of
+        the figures this step logs."""
         for name, value in logs.items():
             self.trackers[name].update_state(value)
-        return {name: t.result() for name, t in self.trackers.items()}
+        return {name: t.result() for name, t in self.trackers.items() if name in logs}
 
     def train_step(self, *args):
         return steps.train_step(self, *args)

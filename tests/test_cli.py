@@ -265,6 +265,8 @@ def test_bad_arguments_give_one_line_and_status_2(tmp_path):
         (["train", "--run-dir", "{run}"], "already holds a run; continue it with `--resume"),
         (["train", "--dataset", "{tmp}/missing.npz", "--run-dir", "{tmp}/r"], "No such .npz file"),
         (["train", "--dataset", "{npz}", "--fixed-std", "0", "--run-dir", "{tmp}/r"], "--fixed-std must be positive, got 0"),
+        (["train", "--dataset", "{npz}", "--iic-weight", "-1", "--run-dir", "{tmp}/r"], "--iic-weight must be >= 0"),
+        (["train", "--dataset", "{npz}", "--iic-weight", "1", "--no-info-trains-trunk", "--run-dir", "{tmp}/r"], "needs info_trains_trunk=True"),
         (["train", "--resume", "{run}", "--epochs", "2"], "has already trained 3 epochs; pass --epochs 3 or more"),
         (["generate", "{tmp}/missing.keras", "{tmp}/x.png"], "no such model file"),
         (["generate", "{run}/model.keras", "{tmp}/x.gif"], "OUT must end in .png or .npy"),
@@ -303,7 +305,10 @@ def test_backend_flag_switches_the_backend(tmp_path):
 
 def test_loss_flags_reach_the_model(tiny, tmp_path):
     path = str(tmp_path / "run")
-    flags = ["--categorical-loss", "softmax", "--categorical-augmentation", "stroke_width", "--weight-init", "openai"]
+    flags = [
+        "--categorical-loss", "softmax", "--categorical-augmentation", "stroke_width", "--weight-init", "openai",
+        "--iic-weight", "0.5", "--iic-augmentation", "slant",
+    ]  # fmt: skip
     assert cli.main(["train", *tiny, *flags, "--epochs", "1", "--run-dir", path]) == 0
     with open(os.path.join(path, "config.json")) as f:
         config = json.load(f)
@@ -313,6 +318,7 @@ def test_loss_flags_reach_the_model(tiny, tmp_path):
     info = model.info_config
     assert (info["categorical_loss"], info["categorical_augmentation"]) == ("softmax", "stroke_width")
     assert model.weight_init == "openai"
+    assert (info["iic_weight"], info["iic_augmentation"]) == (0.5, "slant")
 
 
 def test_train_defaults_are_compile_defaults():

@@ -79,3 +79,28 @@ def test_log_std_is_bounded():
     out = ops.convert_to_numpy(losses.bounded_log_std(raw))
     assert out[0] == pytest.approx(losses.LOG_STD_MIN) and out[2] == pytest.approx(losses.LOG_STD_MAX)
     assert losses.LOG_STD_MIN < out[1] < losses.LOG_STD_MAX
+
+
+def test_invariant_information_by_hand():
+    def iic(a, b, categories):
+        return f(losses.invariant_information_loss(np.asarray(a, "float32"), np.asarray(b, "float32"), categories))
+
+    sure = 30.0 * np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2]]
+    # Agreeing, confident, balanced readings: the information is H(c) = ln 3.
+    assert iic(sure, sure, [3]) == pytest.approx(-math.log(3), abs=1e-4)
+    # Every image in one value: nothing is learned about the image.
+    one = 30.0 * np.eye(3, dtype="float32")[[1] * 6]
+    assert iic(one, one, [3]) == pytest.approx(0.0, abs=1e-4)
+    # Confident readings that are independent of each other: no information either.
+    a = 30.0 * np.eye(2, dtype="float32")[[0, 0, 1, 1]]
+    b = 30.0 * np.eye(2, dtype="float32")[[0, 1, 0, 1]]
+    assert iic(a, b, [2]) == pytest.approx(0.0, abs=1e-4)
+    # Soft readings: p = (0.75, 0.25) and (0.25, 0.75); the joint is
+    # [[0.3125, 0.1875], [0.1875, 0.3125]] with marginals 0.5.
+    soft = np.log(np.array([[0.75, 0.25], [0.25, 0.75]], "float32"))
+    mi = 0.625 * math.log(0.3125 / 0.25) + 0.375 * math.log(0.1875 / 0.25)
+    assert iic(soft, soft, [2]) == pytest.approx(-mi, rel=1e-4)
+    # Two codes: their informations add. The second reads 0, 1, 2, 0, so its
+    # information is its entropy, 0.5 ln 2 + 2 * 0.25 ln 4.
+    both = np.concatenate([a, 30.0 * np.eye(3, dtype="float32")[[0, 1, 2, 0]]], axis=1)
+    assert iic(both, both, [2, 3]) == pytest.approx(-(math.log(2) + 0.5 * math.log(2) + 0.5 * math.log(4)), abs=1e-4)

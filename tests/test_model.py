@@ -149,6 +149,7 @@ def test_save_load_keeps_everything(model, shapes_images, tmp_path):
         categorical_loss="softmax",
         continuous_weight=0.2,
         categorical_augmentation="stroke_width",
+        iic_weight=0.5,
         d_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.5),
     )
     model.fit(shapes_images[:64], batch_size=32, epochs=1, verbose=0)
@@ -165,3 +166,50 @@ def test_save_load_keeps_everything(model, shapes_images, tmp_path):
     np.testing.assert_allclose(loaded.encode(shapes_images[:4])["continuous"], model.encode(shapes_images[:4])["continuous"], atol=1e-6)
     loaded.fit(shapes_images[:64], batch_size=32, epochs=1, verbose=0)
     assert int(loaded.g_optimizer.iterations) == 4
+
+
+def test_iic_term_reads_real_images_through_the_augmentation(model):
+    """With constant real images, which `stroke_width` leaves as they are, both
+    readings are Q's reading of the real batch: the logged information and the
+    change in D's loss follow from that reading alone."""
+    latent = model.spec.sample(16, seed=keras.random.SeedGenerator(0))
+    fake = model.fake_images(latent)
+    real = np.linspace(0.0, 1.0, 16, dtype="float32")[:, None, None, None] * np.ones((1, 28, 28, 1), "float32")
+
+    def d_logs(weight):
+        model.compile(iic_weight=weight, iic_augmentation="stroke_width")
+        return {k: float(ops.convert_to_numpy(v)) for k, v in model.discriminator_loss(real, fake, latent)[1].items()}
+
+    plain, with_iic = d_logs(0.0), d_logs(0.5)
+    logits = model.q_outputs(model.discriminator_trunk(real, training=True), training=True)[0]
+    expected = -float(ops.convert_to_numpy(ki.losses.invariant_information_loss(logits, logits, [3])))
+    assert "iic_mi" not in plain
+    assert with_iic["iic_mi"] == pytest.approx(expected, abs=1e-5)
+    assert 0.0 < expected <= math.log(3)
+    assert with_iic["d_loss"] == pytest.approx(plain["d_loss"] - 0.5 * expected, abs=1e-5)
+
+
+def test_iic_term_trains_q_to_agree_on_real_images(model, shapes_images):
+    model.compile(iic_weight=1.0)
+    history = model.fit(shapes_images, batch_size=32, epochs=3, verbose=0).history
+    assert history["iic_mi"][-1] > history["iic_mi"][0] + 0.1
+    assert history["iic_mi"][-1] <= math.log(3) + 1e-6
+
+
+@pytest.mark.parametrize(
+    "options, phrase",
+    [
+        ({"iic_weight": -1.0}, "iic_weight must be >= 0"),
+        ({"iic_weight": 1.0, "info_trains_trunk": False}, "needs info_trains_trunk=True"),
+        ({"iic_augmentation": "none"}, r"iic_augmentation 'none'.*'slant_stroke'"),
+    ],
+)
+def test_iic_settings_that_cannot_train_are_refused(model, options, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        model.compile(**options)
+
+
+def test_iic_needs_a_categorical_code():
+    model = ki.InfoGAN.for_images((28, 28, 1), ki.LatentSpec(noise_dim=4, categorical=[], continuous=2))
+    with pytest.raises(ValueError, match="needs a categorical code"):
+        model.compile(iic_weight=1.0)
