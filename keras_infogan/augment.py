@@ -13,6 +13,7 @@ backend's train step; `InfoGAN.compile` looks them up by name.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import keras
@@ -29,25 +30,51 @@ def stroke_width(images: Any, seed: Any) -> Any:
     return ops.where(chance < 1 / 3, thick, ops.where(chance < 2 / 3, thin, images))
 
 
+def _resample(images: Any, source: Any, axis: int) -> Any:
+    """Images [B, H, W, C] read bilinearly at the fractional positions
+    `source` along `axis` (1: rows, 2: columns); what lies outside is black."""
+    size = images.shape[axis]
+    low = ops.floor(source)
+    weight = source - low
+
+    def pick(index):
+        inside = ops.cast(ops.logical_and(index >= 0, index <= size - 1), images.dtype)
+        index = ops.cast(ops.clip(index, 0, size - 1), "int32")
+        return inside * ops.take_along_axis(images, ops.broadcast_to(index, ops.shape(images)), axis=axis)
+
+    return (1 - weight) * pick(low) + weight * pick(low + 1)
+
+
+def _centred_grid(images: Any) -> tuple[Any, Any]:
+    """Row and column offsets from the image centre, shaped to broadcast over [B, H, W, C]."""
+    height, width = images.shape[1], images.shape[2]
+    rows = ops.reshape(ops.arange(height, dtype="float32") - (height - 1) / 2, (1, height, 1, 1))
+    cols = ops.reshape(ops.arange(width, dtype="float32") - (width - 1) / 2, (1, 1, width, 1))
+    return rows, cols
+
+
+def _per_image(values: Any) -> Any:
+    return ops.reshape(ops.cast(values, "float32"), (-1, 1, 1, 1))
+
+
 def shear(images: Any, amounts: Any) -> Any:
     """Images [B, H, W, C] sheared horizontally about their centre row by
     `amounts` [B] pixels per row, bilinearly: an image's slant (rightward
     lean per pixel upwards, as `evaluation.slant` measures it) grows by its
     amount. What moves in from outside the image is black."""
-    height, width = images.shape[1], images.shape[2]
-    rows = ops.reshape(ops.arange(height, dtype="float32") - (height - 1) / 2, (1, height, 1, 1))
-    cols = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, width, 1))
-    source = cols + ops.reshape(ops.cast(amounts, "float32"), (-1, 1, 1, 1)) * rows
-    left = ops.floor(source)
-    weight = source - left
+    rows, cols = _centred_grid(images)
+    return _resample(images, cols + _per_image(amounts) * rows + (images.shape[2] - 1) / 2, axis=2)
 
-    def column(index):
-        inside = ops.cast(ops.logical_and(index >= 0, index <= width - 1), images.dtype)
-        index = ops.cast(ops.clip(index, 0, width - 1), "int32")
-        picked = ops.take_along_axis(images, ops.broadcast_to(index, ops.shape(images)), axis=2)
-        return inside * picked
 
-    return (1 - weight) * column(left) + weight * column(left + 1)
+def warp(images: Any, shears: Any, stretches: Any, shifts_x: Any, shifts_y: Any) -> Any:
+    """Images [B, H, W, C], each sheared as `shear` does, stretched
+    horizontally about its centre column by its factor in `stretches`, then
+    moved `shifts_x` pixels right and `shifts_y` down (all [B]); bilinear,
+    black moving in."""
+    rows, cols = _centred_grid(images)
+    source_x = (cols - _per_image(shifts_x)) / _per_image(stretches) + _per_image(shears) * rows
+    out = _resample(images, source_x + (images.shape[2] - 1) / 2, axis=2)
+    return _resample(out, rows - _per_image(shifts_y) + (images.shape[1] - 1) / 2, axis=1)
 
 
 def slant(images: Any, seed: Any, max_shear: float = 0.4) -> Any:
@@ -56,6 +83,25 @@ def slant(images: Any, seed: Any, max_shear: float = 0.4) -> Any:
     otherwise tends to split 4s and 9s by lean instead of by digit."""
     amounts = keras.random.uniform((ops.shape(images)[0],), -max_shear, max_shear, seed=seed)
     return shear(images, amounts)
+
+
+def affine(images: Any, seed: Any, max_shear: float = 0.4, max_stretch: float = 1.25, max_shift: float = 2.0) -> Any:
+    """Each image sheared by up to +-`max_shear` pixels per row, stretched
+    horizontally by a factor between 1 / `max_stretch` and `max_stretch`
+    (uniform in its log) and moved by up to +-`max_shift` pixels each way: lean,
+    width and place change, the digit does not."""
+    batch = (ops.shape(images)[0],)
+    shears = keras.random.uniform(batch, -max_shear, max_shear, seed=seed)
+    log_stretch = math.log(max_stretch)
+    stretches = ops.exp(keras.random.uniform(batch, -log_stretch, log_stretch, seed=seed))
+    shifts_x = keras.random.uniform(batch, -max_shift, max_shift, seed=seed)
+    shifts_y = keras.random.uniform(batch, -max_shift, max_shift, seed=seed)
+    return warp(images, shears, stretches, shifts_x, shifts_y)
+
+
+def affine_stroke(images: Any, seed: Any) -> Any:
+    """`affine`, then `stroke_width`."""
+    return stroke_width(affine(images, seed), seed)
 
 
 def slant_stroke(images: Any, seed: Any) -> Any:
@@ -68,4 +114,5 @@ AUGMENTATIONS: dict[str, Callable[[Any, Any], Any] | None] = {
     "slant": slant,
     "stroke_width": stroke_width,
     "slant_stroke": slant_stroke,
+    "affine_stroke": affine_stroke,
 }

@@ -67,3 +67,54 @@ def test_augmented_reading_enters_the_categorical_term_only(model):
     assert augmented["info_categorical"] != pytest.approx(plain["info_categorical"], rel=1e-4)
     for name in ("info_continuous", "mi_lower_bound"):
         assert augmented[name] == pytest.approx(plain[name], rel=1e-5), name
+
+
+def _blob(n: int) -> np.ndarray:
+    """A 4x6 block of ink in the middle of each image, far from every edge."""
+    images = np.zeros((n, 28, 28, 1), "float32")
+    images[:, 11:17, 12:16, 0] = 1.0
+    return images
+
+
+def _centre(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mass = images.sum(axis=(1, 2, 3))
+    rows = (images.sum(axis=(2, 3)) * np.arange(28)).sum(axis=1) / mass
+    cols = (images.sum(axis=(1, 3)) * np.arange(28)).sum(axis=1) / mass
+    return rows, cols
+
+
+def test_warp_shifts_stretches_and_shears_by_its_amounts():
+    zeros, ones = np.zeros(3, "float32"), np.ones(3, "float32")
+    shifts = np.array([0.0, 1.5, -2.0], "float32")
+    moved = ops.convert_to_numpy(augment.warp(_blob(3), zeros, ones, shifts, -shifts))
+    rows, cols = _centre(moved)
+    base_rows, base_cols = _centre(_blob(1))
+    np.testing.assert_allclose(cols - base_cols, shifts, atol=1e-4)
+    np.testing.assert_allclose(rows - base_rows, -shifts, atol=1e-4)
+    np.testing.assert_array_equal(moved[0], _blob(1)[0])
+
+    stretches = np.array([1.0, 1.25, 0.8], "float32")
+    stretched = ops.convert_to_numpy(augment.warp(_blob(3), zeros, stretches, zeros, zeros))
+    # Ink scales with the width: the 4-pixel-wide block covers 4 * stretch columns' worth,
+    # exactly when widened; when narrowed, bilinear sampling (not area averaging) misses up to 3%.
+    np.testing.assert_allclose(stretched.sum(axis=(1, 2, 3))[:2], 24.0 * stretches[:2], rtol=1e-4)
+    np.testing.assert_allclose(stretched.sum(axis=(1, 2, 3))[2], 24.0 * stretches[2], rtol=0.03)
+
+    amounts = np.array([0.0, 0.3, -0.2], "float32")
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(augment.warp(_upright(3), amounts, ones, zeros, zeros)),
+        ops.convert_to_numpy(augment.shear(_upright(3), amounts)),
+        atol=1e-6,
+    )
+
+
+def test_affine_draws_within_its_ranges():
+    out = ops.convert_to_numpy(augment.affine(_blob(400), keras.random.SeedGenerator(0)))
+    rows, cols = _centre(out)
+    base_rows, base_cols = _centre(_blob(1))
+    for moved in (rows - base_rows, cols - base_cols):
+        assert np.abs(moved).max() <= 2.0 + 0.05  # narrowed blocks are sampled, so centres move a little too
+        assert np.mean(moved > 1.0) > 0.15 and np.mean(moved < -1.0) > 0.15  # 0.25 each if uniform
+    ink = out.sum(axis=(1, 2, 3)) / 24.0  # the stretch of each image, to 3% when narrowed
+    assert ink.min() >= 0.8 * 0.97 and ink.max() <= 1.25 + 1e-3
+    assert np.mean(ink > 1.1) > 0.2 and np.mean(ink < 0.9) > 0.2
