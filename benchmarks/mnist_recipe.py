@@ -106,7 +106,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     )
     ds = ki.data.load(args.data, batch_size=args.batch_size, seed=seed).repeat()
     start = time.perf_counter()
-    model.fit(ds, steps_per_epoch=args.iterations, epochs=1, verbose=0, callbacks=[progress])
+    model.fit(ds, steps_per_epoch=args.iterations, epochs=1, shuffle=False, verbose=0, callbacks=[progress])
     wall = time.perf_counter() - start
     if args.grids:
         for code in grids.code_names(spec):

@@ -4,7 +4,9 @@ Each backend runs in its own process (Keras picks its backend at import).
 Each times `fit` epochs of a fixed number of steps on the paper's MNIST
 networks and spec, after one warm-up epoch (compilation), and reports the
 median images/s and the peak resident memory. The yardstick,
-benchmarks/torch_baseline.py, runs in the same invocation.
+benchmarks/torch_baseline.py, runs in the same invocation. It computes the
+paper's objective, so the backends do too unless `--iic-weight` says
+otherwise (the default recipe's IIC term adds a pass through D's trunk).
 
 Usage:
     python benchmarks/train_speed.py --data ../shared/data/mnist.npz --batch-sizes 64 128
@@ -24,7 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str) -> dict:
+def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float) -> dict:
     """Runs in a child process whose KERAS_BACKEND is already set."""
     import keras
     import numpy as np
@@ -34,7 +36,7 @@ def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: s
     images, _ = ki.data.load_arrays(data)
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0)
-    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit])
+    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight)
     times: list[float] = []
 
     class Timer(keras.callbacks.Callback):
@@ -45,7 +47,7 @@ def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: s
             times.append(time.perf_counter() - self.start)
 
     ds = ki.data.load(images, batch_size=batch_size, seed=0).repeat()
-    model.fit(ds, steps_per_epoch=steps, epochs=repeats + 1, verbose=0, callbacks=[Timer()])
+    model.fit(ds, steps_per_epoch=steps, epochs=repeats + 1, shuffle=False, verbose=0, callbacks=[Timer()])
     rates = [steps * batch_size / t for t in times[1:]]
     return {
         "backend": keras.backend.backend(),
@@ -63,6 +65,7 @@ def run_child(backend: str, args: argparse.Namespace, batch_size: int) -> dict:
     cmd = [
         sys.executable, __file__, "--child", "--data", args.data, "--steps", str(args.steps),
         "--repeats", str(args.repeats), "--batch-sizes", str(batch_size), "--jit", args.jit,
+        "--iic-weight", str(args.iic_weight),
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -90,11 +93,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="steps per timed epoch")
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs (median reported)")
     parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto")
+    parser.add_argument("--iic-weight", type=float, default=0.0, help="the backends' IIC weight (0: the yardstick's objective)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit)))
+        print(json.dumps(measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weight)))
         return
     print("| batch | runner | images/s (median) | runs | vs. hand-written torch | peak RSS MiB |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -103,7 +107,8 @@ def main() -> None:
         rows = [] if base is None else [("hand-written torch", base["median_images_per_s"], base["images_per_s"], base["peak_rss_mib"])]
         for backend in args.backends:
             r = run_child(backend, args, batch_size)
-            rows.append((f"keras-infogan {backend}", r["images_per_s"], r["runs"], r["peak_rss_mib"]))
+            name = f"keras-infogan {backend}" + (f" + IIC {args.iic_weight:g}" if args.iic_weight else "")
+            rows.append((name, r["images_per_s"], r["runs"], r["peak_rss_mib"]))
         for name, rate, runs, rss in rows:
             ratio = f"{rate / base['median_images_per_s']:.2f}x" if base else "-"
             runs_s = ", ".join(f"{x:.0f}" for x in runs)

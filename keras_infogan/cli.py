@@ -55,8 +55,8 @@ TRAIN_DEFAULTS = {
     "fixed_std": 1.0,
     "info_trains_trunk": True,
     "categorical_augmentation": "none",
-    "iic_weight": 0.0,
-    "iic_augmentation": "slant_stroke",
+    "iic_weight": None,
+    "iic_augmentation": "affine_stroke",
     "epochs": 3,
     "batch_size": 64,
     "steps_per_epoch": None,
@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--iic-weight",
         type=float,
         metavar="W",
-        help=_with_default("weight of the IIC term on real images, beyond the paper (0: off)", "iic_weight"),
+        help="weight of the IIC term on real images, beyond the paper (default: 1 with a categorical code "
+        "and --info-trains-trunk, else 0; 0: off, the paper's objective)",
     )
     loss.add_argument(
         "--iic-augmentation",
@@ -448,8 +449,9 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
     for flag in ("d_lr", "g_lr", "fixed_std"):
         if not values[flag] > 0:
             raise UserError(f"--{flag.replace('_', '-')} must be positive, got {values[flag]:g}")
-    if not values["iic_weight"] >= 0:
-        raise UserError(f"--iic-weight must be >= 0 (0 turns the term off), got {values['iic_weight']:g}")
+    iic_weight = losses.iic_weight(values["iic_weight"], bool(spec.categorical), values["info_trains_trunk"])
+    if not iic_weight >= 0:
+        raise UserError(f"--iic-weight must be >= 0 (0 turns the term off), got {iic_weight:g}")
 
     def adam(lr: float, name: str) -> dict[str, Any]:
         return keras.saving.serialize_keras_object(keras.optimizers.Adam(lr, beta_1=values["beta1"], name=name))
@@ -476,7 +478,7 @@ def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
             "fixed_std": values["fixed_std"],
             "info_trains_trunk": values["info_trains_trunk"],
             "categorical_augmentation": values["categorical_augmentation"],
-            "iic_weight": values["iic_weight"],
+            "iic_weight": iic_weight,
             "iic_augmentation": values["iic_augmentation"],
         },
         "fit": {

@@ -28,6 +28,19 @@ def continuous_weight(continuous_loss: str, weight: float | None) -> float:
     return float(CONTINUOUS_WEIGHTS[continuous_loss] if weight is None else weight)
 
 
+# The weight of the IIC term unless one is given, where the term can train (a
+# categorical code, read in D's update); elsewhere it is off.
+IIC_WEIGHT = 1.0
+
+
+def iic_weight(weight: float | None, has_categorical: bool, info_trains_trunk: bool) -> float:
+    """`weight`, or when it is None: `IIC_WEIGHT` where the term can train,
+    0 (the paper's objective) where it cannot."""
+    if weight is None:
+        return IIC_WEIGHT if has_categorical and info_trains_trunk else 0.0
+    return float(weight)
+
+
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 

@@ -123,6 +123,7 @@ def test_train_writes_the_run_directory(run_dir, capsys):
     assert config["fit"] == {"epochs": 3, "batch_size": 32, "steps_per_epoch": 3, "seed": 1}
     assert config["compile"]["d_optimizer"]["config"]["beta_1"] == 0.5
     assert config["compile"]["categorical_augmentation"] == "none"
+    assert (config["compile"]["iic_weight"], config["compile"]["iic_augmentation"]) == (1.0, "affine_stroke")
     assert sorted(os.listdir(os.path.join(run_dir, "grids"))) == [
         f"epoch_{e:03d}_{c}.png" for e in (1, 2, 3) for c in CODES
     ]

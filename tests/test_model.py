@@ -44,7 +44,7 @@ def test_info_term_in_d_loss_only_when_it_trains_the_trunk(model, shapes_images)
     fake = model.fake_images(latent)
     losses = {}
     for flag in (True, False):
-        model.compile(info_trains_trunk=flag)
+        model.compile(info_trains_trunk=flag, iic_weight=0.0)  # the info term alone
         losses[flag] = float(ops.convert_to_numpy(model.discriminator_loss(real, fake, latent)[0]))
     info = float(ops.convert_to_numpy(model._info_loss(model.discriminator_trunk(fake, training=True), latent)[0]))
     assert info > 0.1
@@ -213,3 +213,15 @@ def test_iic_needs_a_categorical_code():
     model = ki.InfoGAN.for_images((28, 28, 1), ki.LatentSpec(noise_dim=4, categorical=[], continuous=2))
     with pytest.raises(ValueError, match="needs a categorical code"):
         model.compile(iic_weight=1.0)
+
+
+def test_iic_is_on_by_default_only_where_it_can_train(model):
+    model.compile()
+    assert (model.info_config["iic_weight"], model.info_config["iic_augmentation"]) == (1.0, "affine_stroke")
+    model.compile(info_trains_trunk=False)
+    assert model.info_config["iic_weight"] == 0.0
+    model.compile(iic_weight=0.0)
+    assert model.info_config["iic_weight"] == 0.0
+    no_codes = ki.InfoGAN.for_images((28, 28, 1), ki.LatentSpec(noise_dim=4, categorical=[], continuous=2))
+    no_codes.compile()
+    assert no_codes.info_config["iic_weight"] == 0.0
