@@ -8,8 +8,8 @@ accuracy, and the grids (digit code rows; the continuous sweeps from -2 to 2).
 With `--save-dir`, the weights at the `--save-at` iterations, to evaluate again later.
 One JSON line per seed, then a markdown table.
 
-Recipe flags left out, learning rates included, take the library's defaults
-(`InfoGAN.compile`: Adam with beta1 0.5).
+The recipe flags are `Recipe`'s fields (as `keras-infogan train` has them);
+those left out take the library's defaults.
 
 Usage:
     KERAS_BACKEND=tensorflow python benchmarks/mnist_recipe.py --data ../shared/data/mnist.npz \
@@ -26,21 +26,12 @@ import time
 import keras
 
 import keras_infogan as ki
-from keras_infogan import augment, evaluation, grids, losses
+from keras_infogan import evaluation, flags, grids
+from keras_infogan.networks import WEIGHT_INITS
+from keras_infogan.recipe import Recipe
+from keras_infogan.spec import PRIORS
 
-RECIPE_FLAGS = (
-    "adversarial_loss",
-    "categorical_loss",
-    "continuous_loss",
-    "categorical_weight",
-    "continuous_weight",
-    "info_trains_trunk",
-    "categorical_augmentation",
-    "iic_weight",
-    "iic_augmentation",
-)
 THRESHOLDS = (0.90, 0.95)
-NOT_RECIPE = ("data", "seeds", "grids", "save_dir", "save_at")
 
 
 class Progress(keras.callbacks.Callback):
@@ -82,22 +73,11 @@ def _first_time(points: list[dict], threshold: float) -> float | None:
 
 def run(args: argparse.Namespace, seed: int) -> dict:
     keras.utils.set_random_seed(seed)
-    drawn = {k: getattr(args, k) for k in ("noise_prior", "categorical_sampling") if getattr(args, k)}
-    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **drawn)
+    priors = {"noise_prior": args.noise_prior} if args.noise_prior else {}
+    spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **priors)
     init = {"weight_init": args.weight_init} if args.weight_init else {}
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, **init)
-    recipe = {k: getattr(args, k) for k in RECIPE_FLAGS if getattr(args, k) is not None}
-    for net in ("d", "g"):
-        lr = getattr(args, f"{net}_lr")
-        if lr is not None:
-            recipe[f"{net}_optimizer"] = keras.optimizers.Adam(lr, beta_1=0.5)
-    model.compile(**recipe)
-    optimizers = {"d": model.d_optimizer, "g": model.g_optimizer}
-    rates = {net: round(float(keras.ops.convert_to_numpy(opt.learning_rate)), 8) for net, opt in optimizers.items()}
-    if args.lr_decay == "cosine":
-        # Both rates fall from their start to 0 along a half cosine over the run.
-        for net, opt in optimizers.items():
-            opt.learning_rate = keras.optimizers.schedules.CosineDecay(rates[net], args.iterations)
+    model.compile(recipe=flags.record(args, Recipe))
     test_images, test_labels = ki.data.load_arrays(args.data, split="test")
     n = args.eval_images
     prefix = args.save_dir and os.path.join(args.save_dir, f"{keras.backend.backend()}_seed{seed}")
@@ -119,11 +99,9 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "effects": evaluation.continuous_code_effects(model, seed=seed),
         **{f"time_to_{int(t * 100)}_s": _first_time(progress.points, t) for t in THRESHOLDS},
         "wall_s": round(wall, 1),
-        "recipe": {k: v for k, v in vars(args).items() if k not in NOT_RECIPE},
-        "noise_prior": spec.noise_prior,
-        "categorical_sampling": spec.categorical_sampling,
-        "info_config": model.info_config,
-        "learning_rates": rates,
+        "spec": spec.get_config(),
+        "weight_init": model.weight_init,
+        "recipe": model.recipe.get_config(),
     }
 
 
@@ -149,21 +127,9 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--eval-images", type=int, default=10000)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--d-lr", type=float)
-    parser.add_argument("--g-lr", type=float)
-    parser.add_argument("--lr-decay", choices=("cosine",), help="decay both learning rates over the run")
-    parser.add_argument("--noise-prior", choices=ki.spec.PRIORS)
-    parser.add_argument("--categorical-sampling", choices=ki.spec.CATEGORICAL_SAMPLINGS)
-    parser.add_argument("--weight-init", choices=ki.networks.WEIGHT_INITS)
-    parser.add_argument("--adversarial-loss", choices=sorted(losses.ADVERSARIAL_LOSSES))
-    parser.add_argument("--categorical-loss", choices=losses.CATEGORICAL_LOSSES)
-    parser.add_argument("--continuous-loss", choices=losses.CONTINUOUS_LOSSES)
-    parser.add_argument("--categorical-weight", type=float)
-    parser.add_argument("--continuous-weight", type=float)
-    parser.add_argument("--info-trains-trunk", action=argparse.BooleanOptionalAction)
-    parser.add_argument("--categorical-augmentation", choices=tuple(augment.AUGMENTATIONS))
-    parser.add_argument("--iic-weight", type=float)
-    parser.add_argument("--iic-augmentation", choices=tuple(augment.AUGMENTATIONS))
+    parser.add_argument("--noise-prior", choices=PRIORS)
+    parser.add_argument("--weight-init", choices=WEIGHT_INITS)
+    flags.add_flags(parser.add_argument_group("recipe"), Recipe)
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])

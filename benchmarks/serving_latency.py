@@ -3,10 +3,10 @@
 Starts a `DevServer` on loopback for an export directory and times
 `serving_default` (generate) at several batch sizes over REST (both JSON
 formats), gRPC, and direct calls of the loaded SavedModel, then prints a
-markdown table. Without an export directory it uses the tiny fixture export
-from tests/test_serving.py, which mostly measures protocol overhead.
+markdown table. Without an export directory it exports an untrained InfoGAN
+with the paper's MNIST networks.
 
-    PYTHONPATH=. python benchmarks/serving_latency.py [EXPORT_DIR] [--requests 100]
+    python benchmarks/serving_latency.py [EXPORT_DIR] [--requests 100]
 
 This measures the development stand-in, not TF Serving: use it to see what
 serialisation costs, not to size production (TF Serving batches requests and
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,16 +30,16 @@ import tensorflow as tf
 from keras_infogan.serving.client import GrpcClient, RestClient
 from keras_infogan.serving.server import DevServer
 
-REPO = Path(__file__).resolve().parents[1]
 WARMUP = 5
 
 
-def fixture_export(directory: Path) -> Path:
-    """The test suite's fixture export (one version) written under `directory`."""
-    sys.path.insert(0, str(REPO / "tests"))
-    from test_serving import build_fixture_export
+def default_export(directory: Path) -> Path:
+    """An untrained InfoGAN with the paper's MNIST networks, exported under `directory`."""
+    import keras_infogan as ki
 
-    return build_fixture_export(directory, versions=(1,)).path
+    model = ki.InfoGAN.for_images((28, 28, 1), ki.LatentSpec(), seed=0)
+    ki.export(model, str(directory))
+    return directory
 
 
 def generator_inputs(server: DevServer, batch: int) -> dict[str, np.ndarray]:
@@ -76,7 +75,7 @@ def measure(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export_dir", nargs="?", type=Path,
-                        help="export directory (numeric version folders); default: fixture")
+                        help="export directory (numeric version folders); default: an untrained paper-MNIST InfoGAN")
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 16, 128])
     parser.add_argument("--requests", type=int, default=100,
                         help="timed requests per transport and batch size (default 100)")
@@ -87,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--requests and --clients must be >= 1")
 
     with tempfile.TemporaryDirectory() as tmp:
-        export_dir = args.export_dir or fixture_export(Path(tmp))
+        export_dir = args.export_dir or default_export(Path(tmp))
         server = DevServer(export_dir, rest_port=0, grpc_port=0, max_batch=max(args.batches))
         with server, GrpcClient(server.grpc_target) as grpc_client:
             gc.freeze()  # As serve() does: no full-GC stalls walking TensorFlow's objects.
@@ -108,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
                     rows.append((name, batch, len(latencies), p50, p99,
                                  len(latencies) * batch / wall))
 
-    print(f"Export: {args.export_dir or 'test fixture'} (version {servable.version}); "
+    print(f"Export: {args.export_dir or 'untrained paper-MNIST InfoGAN'} (version {servable.version}); "
           f"TensorFlow {tf.__version__}; {platform.processor() or platform.machine()}; "
           f"{args.clients} client thread(s); {WARMUP} warm-up requests per cell.\n")
     print("| transport | batch | requests | p50 ms | p99 ms | images/s |")

@@ -31,7 +31,7 @@ def step_flops(batch_size: int) -> float:
     import numpy as np
 
     import keras_infogan as ki
-    from keras_infogan.steps import jax as jax_step
+    from keras_infogan.backend import jax as jax_step
 
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0)

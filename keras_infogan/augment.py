@@ -1,14 +1,12 @@
-"""Augmentations that leave a digit's class alone: Q must read the categorical
-codes through them, from G's images (`categorical_augmentation`) or, with
-`iic_weight`, from real images whose two readings must agree.
+"""Augmentations for the IIC term: each keeps what a categorical code should
+stand for and changes what it should not.
 
-A categorical code may split the data by style instead of by class: on MNIST
-one code value draws 4s and 9s that lean right and another those that lean
-left (BENCHMARKS.md). When Q must recover the code from an augmented copy of
-each image too, a code value cannot stand for what the augmentation changes,
-so the code is pushed towards what it keeps (the digit) and the style is left
-to the continuous codes. Written with `keras.ops`, so they run inside every
-backend's train step; `InfoGAN.compile` looks them up by name.
+With `iic_weight`, Q reads each real batch as is and augmented, and the two
+categorical readings must share information, so a code value cannot stand
+for what the augmentation changes. `affine_stroke` changes a handwritten
+character's lean, width, place and stroke thickness, and keeps which
+character it is. Written with `keras.ops`, so they run inside every backend's
+train step; `InfoGAN.compile` looks them up by `Recipe.iic_augmentation`.
 """
 
 from __future__ import annotations
@@ -18,6 +16,8 @@ from typing import Any, Callable
 
 import keras
 from keras import ops
+
+__all__ = ["AUGMENTATIONS", "affine", "affine_stroke", "stroke_width", "warp"]
 
 
 def stroke_width(images: Any, seed: Any) -> Any:
@@ -57,17 +57,11 @@ def _per_image(values: Any) -> Any:
     return ops.reshape(ops.cast(values, "float32"), (-1, 1, 1, 1))
 
 
-def shear(images: Any, amounts: Any) -> Any:
-    """Images [B, H, W, C] sheared horizontally about their centre row by
-    `amounts` [B] pixels per row, bilinearly: an image's slant (rightward
-    lean per pixel upwards, as `evaluation.slant` measures it) grows by its
-    amount. What moves in from outside the image is black."""
-    rows, cols = _centred_grid(images)
-    return _resample(images, cols + _per_image(amounts) * rows + (images.shape[2] - 1) / 2, axis=2)
-
-
 def warp(images: Any, shears: Any, stretches: Any, shifts_x: Any, shifts_y: Any) -> Any:
-    """Images [B, H, W, C], each sheared as `shear` does, stretched
+    """Images [B, H, W, C], each sheared horizontally about its centre row by
+    its amount in `shears` (pixels per row: its slant, rightward lean per
+    pixel upwards as `evaluation.metrics.slant` measures it, grows by that
+    amount), stretched
     horizontally about its centre column by its factor in `stretches`, then
     moved `shifts_x` pixels right and `shifts_y` down (all [B]); bilinear,
     black moving in."""
@@ -75,14 +69,6 @@ def warp(images: Any, shears: Any, stretches: Any, shifts_x: Any, shifts_y: Any)
     source_x = (cols - _per_image(shifts_x)) / _per_image(stretches) + _per_image(shears) * rows
     out = _resample(images, source_x + (images.shape[2] - 1) / 2, axis=2)
     return _resample(out, rows - _per_image(shifts_y) + (images.shape[1] - 1) / 2, axis=1)
-
-
-def slant(images: Any, seed: Any, max_shear: float = 0.4) -> Any:
-    """Each image sheared by a random amount, uniform in +-`max_shear` pixels
-    per row: about the spread of slants among MNIST digits, whose 10-way code
-    otherwise tends to split 4s and 9s by lean instead of by digit."""
-    amounts = keras.random.uniform((ops.shape(images)[0],), -max_shear, max_shear, seed=seed)
-    return shear(images, amounts)
 
 
 def affine(images: Any, seed: Any, max_shear: float = 0.4, max_stretch: float = 1.25, max_shift: float = 2.0) -> Any:
@@ -104,15 +90,4 @@ def affine_stroke(images: Any, seed: Any) -> Any:
     return stroke_width(affine(images, seed), seed)
 
 
-def slant_stroke(images: Any, seed: Any) -> Any:
-    """`slant`, then `stroke_width`: lean and stroke both change, the digit does not."""
-    return stroke_width(slant(images, seed), seed)
-
-
-AUGMENTATIONS: dict[str, Callable[[Any, Any], Any] | None] = {
-    "none": None,
-    "slant": slant,
-    "stroke_width": stroke_width,
-    "slant_stroke": slant_stroke,
-    "affine_stroke": affine_stroke,
-}
+AUGMENTATIONS: dict[str, Callable[[Any, Any], Any]] = {"affine_stroke": affine_stroke}

@@ -1,10 +1,12 @@
 """The `keras-infogan` command: train, resume, generate, encode, traverse,
 evaluate, export and serve, without writing Python.
 
-Keras is imported inside the commands, after `--backend` has set
-KERAS_BACKEND. Importing this module imports the `keras_infogan` package,
-which imports Keras; when that already happened under another backend, the
-command starts itself again (same arguments) with KERAS_BACKEND set.
+The backend is chosen before anything imports Keras: `--backend`, a resumed
+run's backend, or TensorFlow for `export` and `serve`; then the library is
+imported and the parser built from its records (`Recipe`, `RunSettings`,
+`GridSettings`), so every flag's default is the library's own. TensorFlow's
+native start-up lines (oneDNN, CUDA) are kept off the terminal unless
+TF_CPP_MIN_LOG_LEVEL is set.
 
 User errors (a bad flag, a missing file, an invalid spec) end with one line,
 `keras-infogan: error: ...`, and exit status 2; an interrupted `train` ends
@@ -14,8 +16,10 @@ with status 130 and says how to resume.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import importlib.util
+import inspect
 import io
 import json
 import math
@@ -23,56 +27,19 @@ import os
 import shlex
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
-from keras_infogan import augment, losses, networks
-from keras_infogan.spec import CATEGORICAL_SAMPLINGS, PRIORS
+__all__ = ["build_parser", "main"]
 
 PROG = "keras-infogan"
 BACKENDS = ("tensorflow", "jax", "torch")
 USAGE_ERROR = 2
 INTERRUPTED = 130
-
-# `train` flags default to None so that `--resume` can tell which were given;
-# a new run fills them from here.
-TRAIN_DEFAULTS = {
-    "dataset": "shapes",
-    "split": "train",
-    "image_size": None,
-    "noise": 8,
-    "categorical": [3],
-    "continuous": 4,
-    "continuous_prior": "uniform",
-    "noise_prior": "uniform",
-    "categorical_sampling": "independent",
-    "q_hidden": 128,
-    "weight_init": "glorot",
-    "adversarial_loss": "nonsaturating",
-    "categorical_loss": "softmax",
-    "continuous_loss": "fixed_std",
-    "categorical_weight": 1.0,
-    "continuous_weight": None,
-    "fixed_std": 1.0,
-    "info_trains_trunk": True,
-    "categorical_augmentation": "none",
-    "iic_weight": None,
-    "iic_augmentation": "affine_stroke",
-    "epochs": 3,
-    "batch_size": 64,
-    "steps_per_epoch": None,
-    "d_lr": 4e-4,
-    "g_lr": 1e-3,
-    "beta1": 0.5,
-    "seed": 0,
-    "run_dir": None,
-    "grid_every": 1,
-    "grid_samples": 10,
-    "grid_steps": 9,
-    "grid_range": [-2.0, 2.0],
-    "checkpoint_every": 1,
-    "keep_checkpoints": 2,
-    "tensorboard": True,
-}
+# Spec flags and where their defaults come from: the shapes data's own spec,
+# else LatentSpec's (the paper's MNIST spec).
+SPEC_FLAGS = {"noise": "noise_dim", "categorical": "categorical", "continuous": "continuous"}
 
 
 class UserError(Exception):
@@ -84,6 +51,107 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        _start_keras(argv)
+        args = build_parser().parse_args(argv)
+        args.argv = argv
+        with warnings.catch_warnings():
+            warnings.formatwarning = _one_line_warning
+            return args.handler(args)
+    except (UserError, ValueError, OSError) as e:
+        message = " ".join(str(e).split()) or type(e).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _one_line_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> str:
+    return f"{PROG}: warning: {message}\n"
+
+
+# ----------------------------------------------------------------- backend
+
+
+def _start_keras(argv: list[str]) -> None:
+    """Sets KERAS_BACKEND for this command, then imports Keras under it."""
+    backend = _wanted_backend(argv)
+    keras_module = sys.modules.get("keras")
+    if keras_module is not None:
+        running = keras_module.backend.backend()
+        if backend and backend != running and argv[:1] not in (["export"], ["serve"]):
+            raise UserError(
+                f"Keras already runs the {running} backend in this process; the {backend} backend needs a "
+                f"new one: run `{PROG}` from a shell"
+            )
+        return
+    if backend:
+        if importlib.util.find_spec(backend) is None:
+            raise UserError(f"the {backend} backend is not installed: `pip install {backend}`, or pick another --backend")
+        os.environ["KERAS_BACKEND"] = backend
+    with _native_stderr_off(unless="TF_CPP_MIN_LOG_LEVEL" in os.environ):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # Probes for GPUs now, while the probe's lines are off.
+        import keras  # noqa: F401
+
+
+def _wanted_backend(argv: list[str]) -> str | None:
+    """--backend, else a resumed run's backend; TensorFlow for export and serve."""
+    command = argv[0] if argv else None
+    if command in ("export", "serve"):
+        return "tensorflow"
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--backend")
+    pre.add_argument("--resume")
+    known, _ = pre.parse_known_args(argv[1:])
+    if known.backend in BACKENDS:
+        return known.backend
+    config = os.path.join(known.resume or "", "config.json")
+    if command == "train" and known.resume and os.path.isfile(config):
+        with open(config) as f:
+            return json.load(f).get("backend")
+    return None
+
+
+@contextlib.contextmanager
+def _native_stderr_off(unless: bool) -> Iterator[None]:
+    """Points file descriptor 2 at /dev/null: TensorFlow's C++ start-up lines
+    are written there before any of its log settings apply."""
+    if unless:
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _version() -> str:
+    from keras_infogan import __version__
+
+    return __version__
+
+
+def _default(function: Any, name: str) -> Any:
+    """The default of `function`'s parameter `name`."""
+    return inspect.signature(function).parameters[name].default
+
+
+def _show(value: Any) -> str:
+    return " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 def _positive_int(text: str) -> int:
@@ -102,18 +170,22 @@ def _verbose(text: str) -> str | int:
     return text if text == "auto" else int(text)
 
 
-def _with_default(help_text: str, name: str) -> str:
-    value = TRAIN_DEFAULTS[name]
-    if isinstance(value, list):
-        value = " ".join(map(str, value))
-    return f"{help_text} (default: {value})"
-
-
 # ------------------------------------------------------------------ parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
+    """The argument parser of every command (imports the library: call it
+    once Keras runs the command's backend)."""
+    from keras_infogan import flags, networks
+    from keras_infogan.data import shapes
+    from keras_infogan.evaluation import mi_lower_bound
+    from keras_infogan.grids import GridSettings
+    from keras_infogan.model import InfoGAN
+    from keras_infogan.recipe import Recipe
+    from keras_infogan.run import RunSettings
+    from keras_infogan.serving.server import serve
+    from keras_infogan.spec import PRIORS, LatentSpec
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--backend",
@@ -141,84 +213,47 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "examples:\n"
             "  keras-infogan train                                   # shapes, a few minutes\n"
-            "  keras-infogan train --dataset mnist.npz --noise 62 --categorical 10 --continuous 2 \\\n"
-            "      --epochs 20 --batch-size 128 --run-dir runs/mnist  # the paper's MNIST setup\n"
+            "  keras-infogan train --epochs 3                        # shapes, longer and sharper\n"
+            "  keras-infogan train --dataset mnist.npz --epochs 11 --batch-size 128 \\\n"
+            "      --run-dir runs/mnist                              # the paper's MNIST setup\n"
             "  keras-infogan train --resume runs/mnist --epochs 30   # continue, or train longer"
         ),
     )
-    data = train.add_argument_group("data")
-    data.add_argument(
-        "--dataset",
-        metavar="SOURCE",
-        help=_with_default("'shapes', a TFDS name (mnist, ...), a Keras-layout .npz file or an image folder", "dataset"),
-    )
-    data.add_argument("--split", help=_with_default("split of a TFDS or .npz dataset", "split"))
-    data.add_argument(
-        "--image-size", nargs=2, type=_positive_int, metavar=("H", "W"), help="resize the images to H x W"
-    )
+    flags.add_flags(train.add_argument_group("run"), RunSettings)
     latent = train.add_argument_group("latent spec")
-    latent.add_argument("--noise", type=int, metavar="N", help=_with_default("size of the noise z", "noise"))
+    meanings = {
+        "noise": "size of the noise z",
+        "categorical": "number of values of each categorical code; give none for no categorical code",
+        "continuous": "number of continuous codes",
+    }
+    for flag, field in SPEC_FLAGS.items():
+        library, data = (_show(v) for v in (_default(LatentSpec, field), shapes.SPEC[field]))
+        latent.add_argument(
+            f"--{flag}",
+            type=int,
+            nargs="*" if flag == "categorical" else None,
+            metavar="K" if flag == "categorical" else "N",
+            help=f"{meanings[flag]} (default: {library}; on the shapes data {data})",
+        )
+    for prior in ("continuous_prior", "noise_prior"):
+        latent.add_argument(
+            "--" + prior.replace("_", "-"), choices=PRIORS, help=f"prior of the {prior.split('_')[0]} (default: {_default(LatentSpec, prior)})"
+        )
     latent.add_argument(
-        "--categorical",
-        type=int,
-        nargs="*",
-        metavar="K",
-        help=_with_default("number of values of each categorical code; give none for no categorical code", "categorical"),
+        "--q-hidden", type=_positive_int, metavar="N", help=f"width of Q's hidden layer (default: {_default(InfoGAN, 'q_hidden')})"
     )
-    latent.add_argument("--continuous", type=int, metavar="N", help=_with_default("number of continuous codes", "continuous"))
-    latent.add_argument("--continuous-prior", choices=PRIORS, help=_with_default("prior of the continuous codes", "continuous_prior"))
-    latent.add_argument("--noise-prior", choices=PRIORS, help=_with_default("prior of the noise", "noise_prior"))
-    latent.add_argument("--categorical-sampling", choices=CATEGORICAL_SAMPLINGS, help=_with_default("how a batch's categorical codes are drawn (balanced: each value equally often)", "categorical_sampling"))
-    latent.add_argument("--q-hidden", type=_positive_int, metavar="N", help=_with_default("width of Q's hidden layer", "q_hidden"))
-    latent.add_argument("--weight-init", choices=networks.WEIGHT_INITS, help=_with_default("initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01)", "weight_init"))
-    loss = train.add_argument_group("losses")
-    loss.add_argument("--adversarial-loss", choices=sorted(losses.ADVERSARIAL_LOSSES), help=_with_default("GAN objective", "adversarial_loss"))
-    loss.add_argument("--categorical-loss", choices=losses.CATEGORICAL_LOSSES, help=_with_default("categorical info loss", "categorical_loss"))
-    loss.add_argument("--continuous-loss", choices=losses.CONTINUOUS_LOSSES, help=_with_default("continuous info loss", "continuous_loss"))
-    loss.add_argument("--categorical-weight", type=float, metavar="W", help=_with_default("lambda of the categorical info term", "categorical_weight"))
-    loss.add_argument("--continuous-weight", type=float, metavar="W", help="lambda of the continuous info term (default: 1 with fixed_std, 0.1 with gaussian)")
-    loss.add_argument("--fixed-std", type=float, metavar="S", help=_with_default("std of --continuous-loss fixed_std", "fixed_std"))
-    loss.add_argument(
-        "--info-trains-trunk",
-        action=argparse.BooleanOptionalAction,
-        help=_with_default("the info term also trains D's shared trunk, and Q's head updates with D", "info_trains_trunk"),
+    latent.add_argument(
+        "--weight-init",
+        choices=networks.WEIGHT_INITS,
+        help=f"initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01; default: {networks.WEIGHT_INIT})",
     )
-    loss.add_argument(
-        "--categorical-augmentation",
-        choices=tuple(augment.AUGMENTATIONS),
-        help=_with_default("Q also reads the categorical codes from fakes so augmented", "categorical_augmentation"),
-    )
-    loss.add_argument(
-        "--iic-weight",
-        type=float,
-        metavar="W",
-        help="weight of the IIC term on real images, beyond the paper (default: 1 with a categorical code "
-        "and --info-trains-trunk, else 0; 0: off, the paper's objective)",
-    )
-    loss.add_argument(
-        "--iic-augmentation",
-        choices=tuple(a for a in augment.AUGMENTATIONS if a != "none"),
-        help=_with_default("how the IIC term's second reading of each real image is augmented", "iic_augmentation"),
-    )
-    opt = train.add_argument_group("training")
-    opt.add_argument("--epochs", type=_positive_int, metavar="N", help=_with_default("epochs to train (with --resume: the new total)", "epochs"))
-    opt.add_argument("--batch-size", type=_positive_int, metavar="N", help=_with_default("images per step", "batch_size"))
-    opt.add_argument("--steps-per-epoch", type=_positive_int, metavar="N", help="steps per epoch (default: one pass over the data)")
-    opt.add_argument("--d-lr", type=float, metavar="LR", help=_with_default("Adam learning rate of D, and of Q's head with the info term in D's update", "d_lr"))
-    opt.add_argument("--g-lr", type=float, metavar="LR", help=_with_default("Adam learning rate of G, and of Q's head with --no-info-trains-trunk", "g_lr"))
-    opt.add_argument("--beta1", type=float, metavar="B", help=_with_default("Adam's beta_1 for both", "beta1"))
-    opt.add_argument("--seed", type=int, metavar="N", help=_with_default("seed of the weights, data order, latents and grids", "seed"))
-    run = train.add_argument_group("run directory")
-    run.add_argument("--run-dir", metavar="DIR", help="where the run goes (default: runs/<dataset>-<date>-<time>)")
-    run.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, with its settings")
-    run.add_argument("--grid-every", type=_positive_int, metavar="N", help=_with_default("epochs between traversal grids", "grid_every"))
-    run.add_argument("--grid-samples", type=_positive_int, metavar="N", help=_with_default("noise draws per grid", "grid_samples"))
-    run.add_argument("--grid-steps", type=_positive_int, metavar="N", help=_with_default("columns of a continuous sweep", "grid_steps"))
-    run.add_argument("--grid-range", type=float, nargs=2, metavar=("LOW", "HIGH"), help=_with_default("sweep of the continuous codes", "grid_range"))
-    run.add_argument("--checkpoint-every", type=_positive_int, metavar="N", help=_with_default("epochs between checkpoints", "checkpoint_every"))
-    run.add_argument("--keep-checkpoints", type=_positive_int, metavar="N", help=_with_default("checkpoints kept", "keep_checkpoints"))
-    run.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, help=_with_default("write TensorBoard logs", "tensorboard"))
-    run.add_argument(
+    flags.add_flags(train.add_argument_group("recipe"), Recipe)
+    grid = train.add_argument_group("traversal grids")
+    flags.add_flags(grid, GridSettings, prefix="grid_")
+    output = train.add_argument_group("run directory")
+    output.add_argument("--run-dir", metavar="DIR", help="where the run goes (default: runs/<dataset>-<date>-<time>)")
+    output.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its last checkpoint, with its settings")
+    output.add_argument(
         "--verbose",
         type=_verbose,
         default="auto",
@@ -261,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     encode.add_argument("input", metavar="INPUT", help="a .npy array [N, H, W(, C)], a Keras-layout .npz file or an image folder")
     encode.add_argument("output", metavar="OUT", help="OUT.csv or OUT.json")
     encode.add_argument("--split", default="test", help="the .npz split, x_<split> (default: test)")
-    encode.add_argument("--batch-size", type=_positive_int, default=256, metavar="N", help="images per batch (default: 256)")
+    batch = _default(InfoGAN.encode, "batch_size")
+    encode.add_argument("--batch-size", type=_positive_int, default=batch, metavar="N", help=f"images per batch (default: {batch})")
     encode.set_defaults(handler=_encode)
 
     traverse = commands.add_parser(
@@ -270,16 +306,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the paper's traversal figure of one code, as PNG",
         description=(
             "Draw one code's traversal grid: for a categorical code, one row per value with the "
-            "same noise across rows; for a continuous code, columns sweep it over --range while "
-            "rows vary the other codes."
+            "same noise across rows; for a continuous code, columns sweep it over --value-range "
+            "while rows vary the other codes."
         ),
     )
     traverse.add_argument("model", metavar="MODEL", help="a .keras file")
     traverse.add_argument("code", metavar="CODE", help="categorical_0, ..., continuous_0, ...")
     traverse.add_argument("output", metavar="OUT", help="OUT.png")
-    traverse.add_argument("--samples", type=_positive_int, default=10, metavar="N", help="noise draws (default: 10)")
-    traverse.add_argument("--steps", type=_positive_int, default=9, metavar="N", help="columns of a continuous sweep (default: 9)")
-    traverse.add_argument("--range", type=float, nargs=2, default=[-2.0, 2.0], metavar=("LOW", "HIGH"), help="sweep (default: -2 2)")
+    flags.add_flags(traverse, GridSettings)
     traverse.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the draws (default: 0)")
     traverse.set_defaults(handler=_traverse)
 
@@ -296,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", metavar="MODEL", help="a .keras file")
     evaluate.add_argument("--data", metavar="SOURCE", help="'shapes' or a labelled Keras-layout .npz file")
     evaluate.add_argument("--split", default="test", help="split of --data (default: test)")
-    evaluate.add_argument("--n", type=_positive_int, default=2000, metavar="N", help="samples of the MI estimate (default: 2000)")
+    samples = _default(mi_lower_bound, "n")
+    evaluate.add_argument("--n", type=_positive_int, default=samples, metavar="N", help=f"samples of the MI estimate (default: {samples})")
     evaluate.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the samples (default: 0)")
     evaluate.set_defaults(handler=_evaluate)
 
@@ -310,79 +345,27 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", type=_positive_int, metavar="N", help="version number (default: the next)")
     export.set_defaults(handler=_export)
 
-    serve = commands.add_parser(
+    serve_parser = commands.add_parser(
         "serve",
         help="a development server with TF Serving's REST and gRPC APIs",
         description="Serve EXPORT_DIR (written by `export`) until Ctrl-C.",
     )
-    serve.add_argument("export_dir", metavar="EXPORT_DIR", help="the folder `export` wrote")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--rest-port", type=int, default=8501, metavar="PORT", help="REST port (default: 8501)")
-    serve.add_argument("--grpc-port", type=int, default=8500, metavar="PORT", help="gRPC port (default: 8500)")
-    serve.add_argument("--model-name", default="infogan", metavar="NAME", help="model name in the URLs (default: infogan)")
-    serve.add_argument("--max-batch", type=_positive_int, metavar="N", help="largest batch a request may send")
-    serve.add_argument("--num-versions", type=_positive_int, default=1, metavar="N", help="newest versions served (default: 1)")
-    serve.set_defaults(handler=_serve)
+    serve_parser.add_argument("export_dir", metavar="EXPORT_DIR", help="the folder `export` wrote")
+    for name, kind, meaning in (
+        ("host", str, "address to listen on"),
+        ("rest_port", int, "REST port"),
+        ("grpc_port", int, "gRPC port"),
+        ("model_name", str, "model name in the URLs"),
+        ("max_batch", _positive_int, "largest batch a request may send"),
+        ("num_versions", _positive_int, "newest versions served"),
+    ):
+        default = _default(serve, name)
+        serve_parser.add_argument(
+            "--" + name.replace("_", "-"), type=kind, default=default, metavar="X" if kind is str else "N",
+            help=f"{meaning} (default: {default})",
+        )  # fmt: skip
+    serve_parser.set_defaults(handler=_serve)
     return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Runs the command line; returns the exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    args.argv = argv
-    try:
-        _use_backend(_backend_for(args), argv)
-        return args.handler(args)
-    except (UserError, ValueError, OSError) as e:
-        message = " ".join(str(e).split()) or type(e).__name__
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return USAGE_ERROR
-    except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted", file=sys.stderr)
-        return INTERRUPTED
-
-
-# ----------------------------------------------------------------- backend
-
-
-def _backend_for(args: argparse.Namespace) -> str | None:
-    """The backend to run under: --backend, else a resumed run's backend."""
-    backend = getattr(args, "backend", None)  # export and serve run under TensorFlow.
-    if backend or args.command != "train" or not args.resume:
-        return backend
-    path = os.path.join(args.resume, "config.json")
-    if not os.path.isfile(path):
-        return None  # `train` reports the missing run.
-    with open(path) as f:
-        return json.load(f).get("backend")
-
-
-def _use_backend(backend: str | None, argv: list[str]) -> None:
-    """Sets KERAS_BACKEND; restarts the command if Keras already runs another backend."""
-    if backend is None:
-        return
-    if importlib.util.find_spec(backend) is None:
-        raise UserError(f"the {backend} backend is not installed: `pip install {backend}`, or pick another --backend")
-    asked_before = os.environ.get("KERAS_BACKEND") == backend
-    os.environ["KERAS_BACKEND"] = backend
-    keras = sys.modules.get("keras")
-    if keras is None or keras.backend.backend() == backend:
-        return
-    if asked_before:
-        raise UserError(f"Keras did not start with the {backend} backend although KERAS_BACKEND={backend}")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "keras_infogan", *argv])
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("keras-infogan")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 # ------------------------------------------------------------------- train
@@ -391,112 +374,74 @@ def _version() -> str:
 def _train(args: argparse.Namespace) -> int:
     import keras
 
-    from keras_infogan import run
+    from keras_infogan import flags, run
+    from keras_infogan.grids import GridSettings
+    from keras_infogan.model import InfoGAN
+    from keras_infogan.recipe import Recipe
 
+    spec_flags = [*SPEC_FLAGS, "continuous_prior", "noise_prior", "q_hidden", "weight_init", "run_dir"]
     if args.resume:
         given = [
-            "--" + name.replace("_", "-")
-            for name in TRAIN_DEFAULTS
-            if name != "epochs" and getattr(args, name) is not None
+            *(name for name in flags.given(args, run.RunSettings) if name != "epochs"),
+            *flags.given(args, Recipe),
+            *("grid_" + name for name in flags.given(args, GridSettings, prefix="grid_")),
+            *(name for name in spec_flags if getattr(args, name) is not None),
         ]
         if given:
+            leave_out = ", ".join("--" + name.replace("_", "-") for name in given)
             raise UserError(
                 f"--resume takes its settings from {os.path.join(args.resume, 'config.json')}: "
-                f"leave out {', '.join(given)} (only --epochs, --verbose and --backend may change)"
+                f"leave out {leave_out} (only --epochs, --verbose and --backend may change)"
             )
         run_dir, config = args.resume, None
         run.read_config(run_dir)  # A missing run fails here, in one line.
+        epochs = args.epochs
     else:
-        values = {k: v if getattr(args, k) is None else getattr(args, k) for k, v in TRAIN_DEFAULTS.items()}
-        run_dir = values["run_dir"] or _default_run_dir(values["dataset"])
-        config = _train_config(values, argv_text=shlex.join(args.argv))
+        settings = flags.record(args, run.RunSettings)
+        run_dir = args.run_dir or _default_run_dir(settings.dataset)
+        config = run.new_config(
+            settings,
+            _spec(args, settings.dataset),
+            flags.record(args, Recipe),
+            flags.record(args, GridSettings, prefix="grid_"),
+            {
+                "q_hidden": args.q_hidden or _default(InfoGAN, "q_hidden"),
+                "weight_init": args.weight_init or _default(InfoGAN, "weight_init"),
+            },
+            command=f"{PROG} {shlex.join(args.argv)}",
+        )
+        epochs = None
+        if config["run"]["tensorboard"] and importlib.util.find_spec("tensorboard") is None:
+            print(f"{PROG}: TensorBoard logs are off: the tensorboard package is missing (`pip install tensorboard`)")
+            config["run"]["tensorboard"] = False
     print(
         f"Training with the {keras.backend.backend()} backend in {run_dir} (watch: `tensorboard --logdir "
         f"{os.path.join(run_dir, 'logs')}`; continue a stopped run: `{PROG} train --resume {run_dir}`)",
         flush=True,
     )
     try:
-        run.train(run_dir, config, epochs=args.epochs if args.resume else None, verbose=args.verbose)
+        run.train(run_dir, config, epochs=epochs, verbose=args.verbose)
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted; continue with `{PROG} train --resume {run_dir}`", file=sys.stderr)
         return INTERRUPTED
-    print(f"Saved {os.path.join(run_dir, 'model.keras')}")
+    print(f"Saved {os.path.join(run_dir, 'model.keras')}; its grids are in {os.path.join(run_dir, 'grids')}")
     return 0
+
+
+def _spec(args: argparse.Namespace, dataset: str) -> Any:
+    """The latent spec of the flags, the rest from the data's defaults."""
+    from keras_infogan.data import shapes
+    from keras_infogan.spec import LatentSpec
+
+    values = dict(shapes.SPEC) if dataset == "shapes" else {}
+    values.update({field: getattr(args, flag) for flag, field in SPEC_FLAGS.items() if getattr(args, flag) is not None})
+    values.update({name: getattr(args, name) for name in ("continuous_prior", "noise_prior") if getattr(args, name)})
+    return LatentSpec(**values)
 
 
 def _default_run_dir(dataset: str) -> str:
     name = os.path.splitext(os.path.basename(os.path.normpath(dataset)))[0] or "run"
     return os.path.join("runs", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
-
-
-def _train_config(values: dict[str, Any], argv_text: str) -> dict[str, Any]:
-    """The run config of a new run from the `train` flags (see `keras_infogan.run`)."""
-    import keras
-
-    from keras_infogan.spec import LatentSpec
-
-    spec = LatentSpec(
-        noise_dim=values["noise"],
-        categorical=values["categorical"],
-        continuous=values["continuous"],
-        continuous_prior=values["continuous_prior"],
-        noise_prior=values["noise_prior"],
-        categorical_sampling=values["categorical_sampling"],
-    )
-    low, high = values["grid_range"]
-    if not low < high:
-        raise UserError(f"--grid-range needs LOW < HIGH, got {low:g} {high:g}")
-    for flag in ("d_lr", "g_lr", "fixed_std"):
-        if not values[flag] > 0:
-            raise UserError(f"--{flag.replace('_', '-')} must be positive, got {values[flag]:g}")
-    iic_weight = losses.iic_weight(values["iic_weight"], bool(spec.categorical), values["info_trains_trunk"])
-    if not iic_weight >= 0:
-        raise UserError(f"--iic-weight must be >= 0 (0 turns the term off), got {iic_weight:g}")
-
-    def adam(lr: float, name: str) -> dict[str, Any]:
-        return keras.saving.serialize_keras_object(keras.optimizers.Adam(lr, beta_1=values["beta1"], name=name))
-
-    tensorboard = values["tensorboard"]
-    if tensorboard and importlib.util.find_spec("tensorboard") is None:
-        print(f"{PROG}: TensorBoard logs are off: the tensorboard package is missing (`pip install tensorboard`)")
-        tensorboard = False
-    return {
-        "keras_infogan": _version(),
-        "backend": keras.backend.backend(),
-        "command": f"{PROG} {argv_text}",
-        "data": {"dataset": values["dataset"], "split": values["split"], "image_size": values["image_size"]},
-        "spec": spec.get_config(),
-        "model": {"q_hidden": values["q_hidden"], "weight_init": values["weight_init"]},
-        "compile": {
-            "d_optimizer": adam(values["d_lr"], "d_adam"),
-            "g_optimizer": adam(values["g_lr"], "g_adam"),
-            "adversarial_loss": values["adversarial_loss"],
-            "categorical_loss": values["categorical_loss"],
-            "continuous_loss": values["continuous_loss"],
-            "categorical_weight": values["categorical_weight"],
-            "continuous_weight": losses.continuous_weight(values["continuous_loss"], values["continuous_weight"]),
-            "fixed_std": values["fixed_std"],
-            "info_trains_trunk": values["info_trains_trunk"],
-            "categorical_augmentation": values["categorical_augmentation"],
-            "iic_weight": iic_weight,
-            "iic_augmentation": values["iic_augmentation"],
-        },
-        "fit": {
-            "epochs": values["epochs"],
-            "batch_size": values["batch_size"],
-            "steps_per_epoch": values["steps_per_epoch"],
-            "seed": values["seed"],
-        },
-        "watch": {
-            "grid_every": values["grid_every"],
-            "grid_samples": values["grid_samples"],
-            "grid_steps": values["grid_steps"],
-            "grid_range": [low, high],
-            "checkpoint_every": values["checkpoint_every"],
-            "keep_checkpoints": values["keep_checkpoints"],
-            "tensorboard": tensorboard,
-        },
-    }
 
 
 # ------------------------------------------------- generate, encode, traverse
@@ -526,6 +471,7 @@ def _generate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_infogan import grids
+    from keras_infogan.files import write_atomically
 
     suffix = _check_suffix(args.output, (".png", ".npy"), "OUT")
     model = _load_model(args.model)
@@ -550,7 +496,7 @@ def _generate(args: argparse.Namespace) -> int:
     if suffix == ".npy":
         buffer = io.BytesIO()
         np.save(buffer, images)
-        grids.write_atomically(args.output, buffer.getvalue())
+        write_atomically(args.output, buffer.getvalue())
     else:
         cols = args.cols or math.ceil(math.sqrt(n))
         rows = math.ceil(n / cols)
@@ -584,7 +530,7 @@ def _read_codes(path: str, spec: Any) -> dict[str, Any]:
 
 
 def _encode(args: argparse.Namespace) -> int:
-    from keras_infogan import grids
+    from keras_infogan.files import write_atomically
 
     suffix = _check_suffix(args.output, (".csv", ".json"), "OUT")
     model = _load_model(args.model)
@@ -599,7 +545,7 @@ def _encode(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(records)
         text = out.getvalue()
-    grids.write_atomically(args.output, text.encode())
+    write_atomically(args.output, text.encode())
     print(f"Wrote the codes of {len(records)} images to {args.output}")
     return 0
 
@@ -647,11 +593,12 @@ def _code_records(spec: Any, codes: dict[str, Any], files: list[str] | None) -> 
 
 
 def _traverse(args: argparse.Namespace) -> int:
-    from keras_infogan import grids
+    from keras_infogan import flags, grids
 
     _check_suffix(args.output, (".png",), "OUT")
     model = _load_model(args.model)
-    picture = grids.draw_traversal(model, args.code, args.samples, args.steps, tuple(args.range), args.seed)
+    settings = flags.record(args, grids.GridSettings)
+    picture = grids.draw_traversal(model, args.code, settings, args.seed)
     grids.write_png(args.output, picture)
     print(f"Wrote the traversal of {args.code} to {args.output}")
     return 0
@@ -694,7 +641,7 @@ def _json_safe(value: Any) -> Any:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from keras_infogan.export import export
+    from keras_infogan.saved_model import export
 
     if not os.path.isfile(args.model):
         raise UserError(f"no such model file: {args.model!r}; pass a .keras file, e.g. RUN_DIR/model.keras")
@@ -707,14 +654,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not os.path.isdir(args.export_dir):
         raise UserError(f"no such export folder: {args.export_dir!r}; write one with `{PROG} export`")
-    options = {"max_batch": args.max_batch} if args.max_batch else {}
     serve(
         args.export_dir,
         host=args.host,
         rest_port=args.rest_port,
         grpc_port=args.grpc_port,
         model_name=args.model_name,
+        max_batch=args.max_batch,
         num_versions=args.num_versions,
-        **options,
     )
     return 0

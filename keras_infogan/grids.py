@@ -12,26 +12,59 @@ A grid shows what one latent code does:
 
 The draws come from numpy with a fixed seed, so grids of one run at different
 epochs (and the `traverse` command's) show the same latents. Both the
-`TraversalGrid` callback and `keras-infogan traverse` use this module.
+`TraversalGrid` callback and `keras-infogan traverse` use this module, with
+the settings of one `GridSettings` record.
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import io
 import os
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from keras_infogan.files import write_atomically
+
+__all__ = ["GridSettings", "Traversal", "code_names", "draw_traversal", "parse_code", "render", "traversal", "write_png"]
 
 PAD = 2  # Pixels between tiles.
 LABEL_WIDTH = 48  # Left band for the row labels.
 HEADER_HEIGHT = 36  # Top band for the title and the column labels.
 TILE_TARGET = 56  # Small images are enlarged (by whole factors) to about this size.
 DPI = 100
+
+
+@dataclass(frozen=True)
+class GridSettings:
+    """What a traversal grid shows, wherever one is drawn.
+
+    Example:
+
+    >>> GridSettings(samples=4).steps
+    9
+    """
+
+    samples: int = field(default=10, metadata={"help": "draws of the noise and other codes: columns of a categorical grid, rows of a continuous one"})
+    steps: int = field(default=9, metadata={"help": "columns of a continuous sweep"})
+    value_range: tuple[float, float] = field(default=(-2.0, 2.0), metadata={"help": "the sweep of a continuous code (the paper: -2 to 2, past the prior's [-1, 1])"})
+
+    def __post_init__(self) -> None:
+        if self.samples < 1 or self.steps < 2:
+            raise ValueError(f"A grid needs samples >= 1 and steps >= 2, got {self.samples} and {self.steps}.")
+        low, high = (float(v) for v in self.value_range)
+        if not low < high:
+            raise ValueError(f"value_range must be (low, high) with low < high, got {self.value_range}.")
+        object.__setattr__(self, "value_range", (low, high))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "value_range": list(self.value_range)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> GridSettings:
+        return cls(**config)
 
 
 @dataclass
@@ -67,31 +100,18 @@ def parse_code(spec: Any, code: str) -> tuple[str, int]:
     return kind, int(index)
 
 
-def traversal(
-    spec: Any,
-    code: str,
-    samples: int = 10,
-    steps: int = 9,
-    value_range: tuple[float, float] = (-2.0, 2.0),
-    seed: int = 0,
-) -> Traversal:
+def traversal(spec: Any, code: str, settings: GridSettings = GridSettings(), seed: int = 0) -> Traversal:
     """The latents of a grid for `code` (see the module docstring).
 
     Args:
         spec: the model's `LatentSpec`.
         code: a name from `code_names(spec)`.
-        samples: draws of the noise and other codes: the columns of a
-            categorical grid, the rows of a continuous one.
-        steps: columns of a continuous grid.
-        value_range: the sweep of a continuous code.
+        settings: how many draws and steps, and the sweep.
         seed: seed of the draws.
     """
     kind, index = parse_code(spec, code)
-    if samples < 1 or steps < 2:
-        raise ValueError(f"A grid needs samples >= 1 and steps >= 2, got {samples} and {steps}.")
-    low, high = (float(v) for v in value_range)
-    if not low < high:
-        raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}.")
+    samples, steps = settings.samples, settings.steps
+    low, high = settings.value_range
     base = spec.sample_numpy(samples, np.random.default_rng(seed))
     if kind == "categorical":
         rows, cols = spec.categorical[index], samples
@@ -160,27 +180,19 @@ def render(
 
 
 def draw_traversal(
-    model: Any,
-    code: str,
-    samples: int = 10,
-    steps: int = 9,
-    value_range: tuple[float, float] = (-2.0, 2.0),
-    seed: int = 0,
-    title: str | None = None,
+    model: Any, code: str, settings: GridSettings = GridSettings(), seed: int = 0, title: str | None = None
 ) -> np.ndarray:
     """Generates and draws the grid of one code (see `traversal` and `render`).
 
     Returns:
         uint8 RGB [height, width, 3], ready for `write_png` or TensorBoard.
     """
-    grid = traversal(model.spec, code, samples, steps, value_range, seed)
+    grid = traversal(model.spec, code, settings, seed)
     images = model.generate(**grid.latent)
     images = images.reshape(grid.rows, grid.cols, *images.shape[1:])
     if title is None:
-        title = (
-            f"{code}: one row per value" if code.startswith("categorical")
-            else f"{code} from {value_range[0]:g} to {value_range[1]:g}"
-        )
+        low, high = settings.value_range
+        title = f"{code}: one row per value" if code.startswith("categorical") else f"{code} from {low:g} to {high:g}"
     return render(images, title, grid.row_labels, grid.col_labels)
 
 
@@ -191,26 +203,3 @@ def write_png(path: str | os.PathLike, picture: np.ndarray) -> None:
     buffer = io.BytesIO()
     mpimg.imsave(buffer, picture, format="png")
     write_atomically(path, buffer.getvalue())
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[str]:
-    """Yields a temp path beside `path` to write to, then renames it over
-    `path`, so a reader (or a crash) never sees a half-written file; if the
-    writing fails, the temp file is removed. It keeps `path`'s suffix."""
-    folder, name = os.path.split(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".tmp-{uuid.uuid4().hex}-{name}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Writes bytes to `path` through `atomic_path`."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)

@@ -1,9 +1,10 @@
 """InfoGAN's losses, written once with `keras.ops` for every backend.
 
 Adversarial objectives are small classes with a discriminator and a generator
-term, looked up by name, so a new GAN objective is one class here and no change
-to the training step. The info terms are plain functions: `-L_I` split into a
-categorical and a continuous part.
+term, looked up by the names `recipe.ADVERSARIAL_LOSSES` offers, so a new GAN
+objective is one class here, its name there, and no change to the training
+step. The info terms are plain functions: `-L_I` split into a categorical and
+a continuous part, and the IIC term beside them.
 """
 
 from __future__ import annotations
@@ -13,34 +14,25 @@ from typing import Any
 
 from keras import ops
 
+from keras_infogan.recipe import check_choice
+
+__all__ = [
+    "ADVERSARIAL_LOSSES",
+    "AdversarialLoss",
+    "HingeLoss",
+    "LeastSquaresLoss",
+    "NonSaturatingLoss",
+    "bounded_log_std",
+    "categorical_info_loss",
+    "categorical_mi_lower_bound",
+    "continuous_info_loss",
+    "get_adversarial_loss",
+    "invariant_information_loss",
+    "split_categorical",
+]
+
 LOG_STD_MIN = -3.0
 LOG_STD_MAX = 2.0
-CATEGORICAL_LOSSES = ("sigmoid", "softmax")
-CONTINUOUS_LOSSES = ("gaussian", "fixed_std")
-# The continuous weight each continuous loss gets unless one is given: a learned
-# std can swamp the other terms, so "gaussian" is weighted down; "fixed_std"
-# takes openai/InfoGAN's weight of 1.
-CONTINUOUS_WEIGHTS = {"gaussian": 0.1, "fixed_std": 1.0}
-
-
-def continuous_weight(continuous_loss: str, weight: float | None) -> float:
-    """`weight`, or `continuous_loss`'s default weight when it is None."""
-    return float(CONTINUOUS_WEIGHTS[continuous_loss] if weight is None else weight)
-
-
-# The weight of the IIC term unless one is given, where the term can train (a
-# categorical code, read in D's update); elsewhere it is off.
-IIC_WEIGHT = 1.0
-
-
-def iic_weight(weight: float | None, has_categorical: bool, info_trains_trunk: bool) -> float:
-    """`weight`, or when it is None: `IIC_WEIGHT` where the term can train,
-    0 (the paper's objective) where it cannot."""
-    if weight is None:
-        return IIC_WEIGHT if has_categorical and info_trains_trunk else 0.0
-    return float(weight)
-
-
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -104,11 +96,7 @@ ADVERSARIAL_LOSSES = {cls.name: cls for cls in (NonSaturatingLoss, LeastSquaresL
 
 def get_adversarial_loss(name: str) -> AdversarialLoss:
     """Returns the adversarial loss registered under `name`."""
-    if name not in ADVERSARIAL_LOSSES:
-        raise ValueError(
-            f"Unknown adversarial_loss {name!r}; choose one of {sorted(ADVERSARIAL_LOSSES)}."
-        )
-    return ADVERSARIAL_LOSSES[name]()
+    return ADVERSARIAL_LOSSES[check_choice("adversarial_loss", name, tuple(ADVERSARIAL_LOSSES))]()
 
 
 def split_categorical(logits: Any, categories: list[int]) -> list[Any]:
@@ -229,9 +217,3 @@ def continuous_info_loss(
     per = _HALF_LOG_2PI + log_std + 0.5 * ops.square(z)
     return ops.mean(ops.sum(per, axis=1))
 
-
-def check_choice(field: str, value: str, choices: tuple[str, ...]) -> str:
-    """Raises a ValueError naming `field` unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ValueError(f"Unknown {field} {value!r}; choose one of {list(choices)}.")
-    return value

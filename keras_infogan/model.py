@@ -2,19 +2,24 @@
 
 The math of one step (latent draw, the D loss, the G+Q loss, metrics) lives
 here, once, in `keras.ops`. How gradients are taken and applied is the only
-backend-specific part: see `keras_infogan.steps`.
+backend-specific part: see `keras_infogan.backend`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
 
-from keras_infogan import augment, losses, networks, steps
+from keras_infogan import augment, backend, contract, losses, networks
+from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
+
+__all__ = ["InfoGAN", "METRIC_NAMES"]
 
 METRIC_NAMES = (
     "d_loss",
@@ -28,7 +33,6 @@ METRIC_NAMES = (
 )
 # Logged only when its term is on (`compile(iic_weight=...)`).
 OPTIONAL_METRIC_NAMES = ("iic_mi",)
-LATENT_KEYS = ("noise", "categorical", "continuous")
 
 
 class _OptimizerPair(keras.optimizers.MultiOptimizer):
@@ -80,7 +84,7 @@ class InfoGAN(keras.Model):
         spec: LatentSpec,
         q_hidden: int = 128,
         seed: int | None = None,
-        weight_init: str = "glorot",
+        weight_init: str = networks.WEIGHT_INIT,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -111,7 +115,7 @@ class InfoGAN(keras.Model):
 
     @classmethod
     def for_images(
-        cls, image_shape: tuple[int, int, int], spec: LatentSpec, weight_init: str = "glorot", **kwargs
+        cls, image_shape: tuple[int, int, int], spec: LatentSpec, weight_init: str = networks.WEIGHT_INIT, **kwargs
     ) -> "InfoGAN":
         """Builds the paper's MNIST networks for 28x28 images, DCGAN-style
         networks for square power-of-two images (32x32, 64x64), initialised
@@ -137,95 +141,31 @@ class InfoGAN(keras.Model):
         self,
         d_optimizer: keras.optimizers.Optimizer | None = None,
         g_optimizer: keras.optimizers.Optimizer | None = None,
-        adversarial_loss: str = "nonsaturating",
-        categorical_loss: str = "softmax",
-        continuous_loss: str = "fixed_std",
-        categorical_weight: float = 1.0,
-        continuous_weight: float | None = None,
-        fixed_std: float = 1.0,
-        info_trains_trunk: bool = True,
-        categorical_augmentation: str = "none",
-        iic_weight: float | None = None,
-        iic_augmentation: str = "affine_stroke",
+        recipe: Recipe | None = None,
         **kwargs,
     ) -> None:
-        """Configures training. Defaults are openai/InfoGAN's MNIST recipe with
-        softmax cross-entropy, D at twice the paper's learning rate, and an IIC
-        term on augmented real images (`iic_weight`). Without that term
-        (the paper's objective) the median of twelve seeds reaches 91.8%
-        unsupervised test accuracy in 5000 iterations; with it, every seed
-        measured passes 95% (BENCHMARKS.md).
+        """Configures training: the objective and the two optimizers.
 
         Args:
-            d_optimizer: D's optimizer, and Q's head's when
-                `info_trains_trunk` (default Adam 4e-4, beta1 0.5).
-            g_optimizer: G's optimizer, and Q's head's otherwise (default
-                Adam 1e-3, beta1 0.5).
-            adversarial_loss: name in `losses.ADVERSARIAL_LOSSES`.
-            categorical_loss: `"softmax"` or `"sigmoid"` cross-entropy
-                (sigmoid reads each category as an independent bit; on MNIST
-                it is behind softmax on every seed).
-            continuous_loss: `"gaussian"` (learned std) or `"fixed_std"`.
-            categorical_weight: lambda of the categorical info term.
-            continuous_weight: lambda of the continuous info term; by default
-                1 for `"fixed_std"` and 0.1 for `"gaussian"` (a learned std can
-                otherwise swamp the other terms).
-            fixed_std: the std of `"fixed_std"`.
-            info_trains_trunk: also add the info term to D's loss and update
-                Q's head in D's step, as openai/InfoGAN does: the shared trunk
-                and Q learn to read the codes together, at D's learning rate.
-                Off: Q's head learns in G's step and the trunk only from V(D, G).
-            categorical_augmentation: a name in `augment.AUGMENTATIONS`. Q
-                must also read the categorical codes from G's images so
-                augmented (`"slant"`: sheared; `"stroke_width"`: thicker or
-                thinner strokes), and the categorical term is the mean over
-                both readings; this costs one more pass through D's trunk in
-                each update that carries the info term.
-            iic_weight: weight of a term beyond the paper, in D's update: Q
-                reads each real batch as is and augmented, and the mutual
-                information between the two categorical readings is maximised
-                (IIC, Ji et al., 2019), so code values follow what real images
-                share through the augmentation. Needs a categorical code and
-                `info_trains_trunk`; by default 1 where it has both, else 0.
-                0 (off) is the paper's objective.
-            iic_augmentation: a name in `augment.AUGMENTATIONS` other than
-                `"none"`: the augmentation of the real images' second reading
-                (default `"affine_stroke"`: sheared, stretched, moved, strokes
-                changed). It must keep what the categorical code should stand
-                for (a digit's class). It costs one more pass through D's
-                trunk in D's update.
-            **kwargs: passed to `keras.Model.compile` (`jit_compile`,
-                `steps_per_execution`, ...). `jit_compile="auto"` means XLA on
-                the tensorflow backend, on CPUs too.
+            d_optimizer: D's optimizer, and Q's head's when the info term
+                trains the trunk (default: Adam at `recipe.d_learning_rate`).
+            g_optimizer: G's optimizer, and Q's head's otherwise (default:
+                Adam at `recipe.g_learning_rate`).
+            recipe: a `Recipe`; default `Recipe()`, whose fields document
+                every choice and its default.
+            **kwargs: `Recipe` fields, which override `recipe`'s
+                (`compile(categorical_loss="sigmoid")`), and the arguments of
+                `keras.Model.compile` (`jit_compile`, `steps_per_execution`,
+                ...). `jit_compile="auto"` means XLA on the tensorflow
+                backend, on CPUs too, where Keras would turn it off.
         """
-        if not fixed_std > 0:
-            raise ValueError(
-                f"fixed_std must be positive, got {fixed_std!r}: it is the std with which "
-                f"Q's continuous reading is scored under continuous_loss='fixed_std' (default 1)."
-            )
-        iic_weight = losses.iic_weight(iic_weight, bool(self.spec.categorical), info_trains_trunk)
-        self._check_iic(iic_weight, iic_augmentation, info_trains_trunk)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(4e-4, beta_1=0.5, name="d_adam")
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
-        self.adversarial = losses.get_adversarial_loss(adversarial_loss)
-        self.info_config = {
-            "adversarial_loss": adversarial_loss,
-            "categorical_loss": losses.check_choice(
-                "categorical_loss", categorical_loss, losses.CATEGORICAL_LOSSES
-            ),
-            "continuous_loss": losses.check_choice(
-                "continuous_loss", continuous_loss, losses.CONTINUOUS_LOSSES
-            ),
-            "categorical_weight": float(categorical_weight),
-            "continuous_weight": losses.continuous_weight(continuous_loss, continuous_weight),
-            "fixed_std": float(fixed_std),
-            "info_trains_trunk": bool(info_trains_trunk),
-            "categorical_augmentation": losses.check_choice(
-                "categorical_augmentation", categorical_augmentation, tuple(augment.AUGMENTATIONS)
-            ),
-            "iic_weight": iic_weight,
-            "iic_augmentation": iic_augmentation,
-        }
+        options = Recipe.take_options(kwargs)
+        recipe = dataclasses.replace(recipe or Recipe(), **options)
+        self.recipe = recipe.resolved(has_categorical=bool(self.spec.categorical))
+        default_d, default_g = self.recipe.optimizers()
+        self.d_optimizer = backend.prepare_optimizer(d_optimizer or default_d)
+        self.g_optimizer = backend.prepare_optimizer(g_optimizer or default_g)
+        self.adversarial = losses.get_adversarial_loss(self.recipe.adversarial_loss)
         d_ids = {id(v) for v in self._d_step_layers_variables()}
         d_opt, g_opt = self.d_optimizer, self.g_optimizer
         # One optimizer object holds both, so Keras' JAX trainer threads both
@@ -233,30 +173,14 @@ class InfoGAN(keras.Model):
         multi = _OptimizerPair(lambda v: d_opt if id(v) in d_ids else g_opt)
         jit_compile = kwargs.get("jit_compile", "auto")
         if jit_compile == "auto" and keras.backend.backend() == "tensorflow":
-            # Keras' "auto" turns XLA off on CPU-only machines; this step runs
-            # 1.7x faster with it there (BENCHMARKS.md), and XLA is on for GPUs.
             jit_compile = not kwargs.get("run_eagerly", False)
         super().compile(optimizer=multi, **{**kwargs, "jit_compile": jit_compile})
         self.optimizer.build(self.trainable_variables)
         self._extra_compile_kwargs = kwargs
 
-    def _check_iic(self, weight: float, augmentation: str, info_trains_trunk: bool) -> None:
-        """Raises a ValueError naming the problem unless the IIC settings can train."""
-        if not weight >= 0:
-            raise ValueError(f"iic_weight must be >= 0 (0 turns the term off), got {weight!r}.")
-        choices = tuple(a for a in augment.AUGMENTATIONS if a != "none")
-        losses.check_choice("iic_augmentation", augmentation, choices)
-        if weight and not self.spec.categorical:
-            raise ValueError("iic_weight > 0 needs a categorical code in the spec; the spec has none. Set iic_weight=0.")
-        if weight and not info_trains_trunk:
-            raise ValueError(
-                "iic_weight > 0 trains Q's head in D's update, which needs info_trains_trunk=True; "
-                "set it, or set iic_weight=0."
-            )
-
     def _d_step_layers_variables(self) -> list:
         variables = self.discriminator_trunk.trainable_variables + self.d_head.trainable_variables
-        if getattr(self, "info_config", {}).get("info_trains_trunk"):
+        if getattr(self, "recipe", None) is not None and self.recipe.info_trains_trunk:
             variables += self.q_head.trainable_variables
         return variables
 
@@ -278,17 +202,19 @@ class InfoGAN(keras.Model):
         if not self.compiled:
             return {}
         return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            **self.info_config,
+            "d_optimizer": backend.serialize_optimizer(self.d_optimizer),
+            "g_optimizer": backend.serialize_optimizer(self.g_optimizer),
+            "recipe": self.recipe.get_config(),
             **self._extra_compile_kwargs,
         }
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         config = dict(config)
-        for key in ("d_optimizer", "g_optimizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        self.compile(**config)
+        optimizers = {key: keras.saving.deserialize_keras_object(config.pop(key)) for key in ("d_optimizer", "g_optimizer")}
+        # Files written before the recipe record hold its fields at the top level.
+        keras_args = inspect.signature(keras.Model.compile).parameters
+        recipe = config.pop("recipe", None) or {k: config.pop(k) for k in list(config) if k not in keras_args}
+        self.compile(**optimizers, recipe=Recipe.from_config(recipe), **config)
 
     # --------------------------------------------------------------- the math
 
@@ -311,7 +237,7 @@ class InfoGAN(keras.Model):
             data = data[0]
         given = {}
         if isinstance(data, dict):
-            given = {k: data[k] for k in LATENT_KEYS if k in data}
+            given = {k: data[k] for k in contract.LATENT_DTYPES if k in data}
             data = data["images"]
         real = ops.cast(data, "float32")
         if tuple(real.shape[1:]) != self.image_shape:
@@ -334,56 +260,41 @@ class InfoGAN(keras.Model):
         k, n = self.spec.total_categories, self.spec.continuous
         return out[:, :k], out[:, k : k + n], losses.bounded_log_std(out[:, k + n :])
 
-    def _augmented_features(self, fake: Any) -> Any:
-        """D's trunk on augmented fakes, or None without a categorical augmentation."""
-        augmentation = augment.AUGMENTATIONS[self.info_config["categorical_augmentation"]]
-        if augmentation is None or not self.spec.categorical:
-            return None
-        return self.discriminator_trunk(augmentation(fake, self.seed_generator), training=True)
-
-    def _info_loss(
-        self, fake_features: Any, latent: dict[str, Any], augmented_features: Any = None
-    ) -> tuple[Any, dict[str, Any]]:
-        cfg = self.info_config
+    def _info_loss(self, fake_features: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        recipe = self.recipe
         logits, mean, log_std = self.q_outputs(fake_features, training=True)
         zero = ops.zeros((), "float32")
         cat, cont, mi = zero, zero, zero
         if self.spec.categorical:
-            readings = [logits]
-            if augmented_features is not None:
-                readings.append(self.q_outputs(augmented_features, training=True)[0])
-            cat = sum(
-                losses.categorical_info_loss(r, latent["categorical"], self.spec.categorical, cfg["categorical_loss"])
-                for r in readings
-            ) / len(readings)
+            cat = losses.categorical_info_loss(logits, latent["categorical"], self.spec.categorical, recipe.categorical_loss)
             mi = losses.categorical_mi_lower_bound(logits, latent["categorical"], self.spec.categorical)
         if self.spec.continuous:
             cont = losses.continuous_info_loss(
-                mean, log_std, latent["continuous"], cfg["continuous_loss"], cfg["fixed_std"]
+                mean, log_std, latent["continuous"], recipe.continuous_loss, recipe.fixed_std
             )
-        weighted = cfg["categorical_weight"] * cat + cfg["continuous_weight"] * cont
+        weighted = recipe.categorical_weight * cat + recipe.continuous_weight * cont
         return weighted, {"info_loss": weighted, "info_categorical": cat, "info_continuous": cont, "mi_lower_bound": mi}
 
     def discriminator_loss(self, real: Any, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """D's loss on real images and (gradient-stopped) fakes."""
-        cfg = self.info_config
+        recipe = self.recipe
         real_features = self.discriminator_trunk(real, training=True)
         real_logits = self.d_head(real_features, training=True)
         fake_features = self.discriminator_trunk(fake, training=True)
         fake_logits = self.d_head(fake_features, training=True)
         loss = self.adversarial.discriminator_loss(real_logits, fake_logits)
         logs = {}
-        if cfg["info_trains_trunk"]:
-            info, _ = self._info_loss(fake_features, latent, self._augmented_features(fake))
+        if recipe.info_trains_trunk:
+            info, _ = self._info_loss(fake_features, latent)
             loss = loss + info
-        if cfg["iic_weight"]:
-            augmented = augment.AUGMENTATIONS[cfg["iic_augmentation"]](real, self.seed_generator)
+        if recipe.iic_weight:
+            augmented = augment.AUGMENTATIONS[recipe.iic_augmentation](real, self.seed_generator)
             iic = losses.invariant_information_loss(
                 self.q_outputs(real_features, training=True)[0],
                 self.q_outputs(self.discriminator_trunk(augmented, training=True), training=True)[0],
                 self.spec.categorical,
             )
-            loss = loss + cfg["iic_weight"] * iic
+            loss = loss + recipe.iic_weight * iic
             logs["iic_mi"] = -iic
         threshold = self.adversarial.decision_threshold
         logs.update(
@@ -397,7 +308,7 @@ class InfoGAN(keras.Model):
         """G and Q's loss: fool D and keep the codes recoverable by Q."""
         features = self.discriminator_trunk(fake, training=True)
         fake_logits = self.d_head(features, training=True)
-        info, logs = self._info_loss(features, latent, self._augmented_features(fake))
+        info, logs = self._info_loss(features, latent)
         loss = self.adversarial.generator_loss(fake_logits) + info
         logs["g_loss"] = loss
         return loss, logs
@@ -410,7 +321,7 @@ class InfoGAN(keras.Model):
         return {name: t.result() for name, t in self.trackers.items() if name in logs}
 
     def train_step(self, *args):
-        return steps.train_step(self, *args)
+        return backend.train_step(self, *args)
 
     # ---------------------------------------------------------- generate/encode
 
@@ -450,12 +361,12 @@ class InfoGAN(keras.Model):
                 raise ValueError("`categorical` holds category indices and must be integers.")
             for i, k in enumerate(spec.categorical):
                 if cat[:, i].min() < 0 or cat[:, i].max() >= k:
-                    raise ValueError(f"categorical code {i} takes values 0..{k - 1}, got {cat[:, i].min()}..{cat[:, i].max()}.")
+                    message = contract.categorical_range_message(i, k)
+                    raise ValueError(f"{message}, got {cat[:, i].min()}..{cat[:, i].max()}.")
         drawn = spec.sample(n, seed=keras.random.SeedGenerator(seed))
         latent = {k: np.asarray(ops.convert_to_numpy(v)) for k, v in drawn.items()}
         latent.update(given)
-        dtypes = {"noise": "float32", "categorical": "int32", "continuous": "float32"}
-        return {k: v.astype(dtypes[k]) for k, v in latent.items()}
+        return {k: v.astype(contract.LATENT_DTYPES[k]) for k, v in latent.items()}
 
     def generate(
         self,
@@ -494,8 +405,8 @@ class InfoGAN(keras.Model):
             out["categorical"] = ops.stack([ops.cast(ops.argmax(b, axis=1), "int32") for b in blocks], axis=1)
             out["categorical_probs"] = ops.concatenate([ops.softmax(b, axis=1) for b in blocks], axis=1)
         if self.spec.continuous:
-            if self.compiled and self.info_config["continuous_loss"] == "fixed_std":
-                log_std = ops.full_like(mean, np.log(self.info_config["fixed_std"]))
+            if self.compiled and self.recipe.continuous_loss == "fixed_std":
+                log_std = ops.full_like(mean, np.log(self.recipe.fixed_std))
             out["continuous"] = mean
             out["continuous_std"] = ops.exp(log_std)
         return out
@@ -537,3 +448,4 @@ class InfoGAN(keras.Model):
         for key in ("generator", "discriminator_trunk", "spec"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+

@@ -11,16 +11,31 @@ batch norm and leaky slope 0.01).
 from __future__ import annotations
 
 import keras
-from keras import layers, ops
+from keras import layers
 
-from keras_infogan import losses
+from keras_infogan.layers import FastConv2DTranspose
+
+__all__ = [
+    "WEIGHT_INIT",
+    "WEIGHT_INITS",
+    "check_weight_init",
+    "dcgan_discriminator_trunk",
+    "dcgan_generator",
+    "discriminator_head",
+    "mnist_discriminator_trunk",
+    "mnist_generator",
+    "q_head",
+]
 
 WEIGHT_INITS = ("glorot", "openai")
+WEIGHT_INIT = "glorot"
 
 
 def check_weight_init(weight_init: str) -> str:
-    """`weight_init` if it is one of `WEIGHT_INITS`, else the project's ValueError naming them."""
-    return losses.check_choice("weight_init", weight_init, WEIGHT_INITS)
+    """`weight_init` if it is one of `WEIGHT_INITS`, else a ValueError naming them."""
+    if weight_init not in WEIGHT_INITS:
+        raise ValueError(f"Unknown weight_init {weight_init!r}; choose one of {list(WEIGHT_INITS)}.")
+    return weight_init
 
 
 def _kernel(weight_init: str, conv: bool = False):
@@ -44,50 +59,13 @@ def _batch_norm(weight_init: str) -> layers.BatchNormalization:
     )
 
 
-@keras.saving.register_keras_serializable(package="keras_infogan")
-class FastConv2DTranspose(layers.Conv2DTranspose):
-    """`Conv2DTranspose` whose gradients, under JAX, are ordinary convolutions.
-
-    The same layer, weights and outputs as `keras.layers.Conv2DTranspose` on
-    every backend. Differentiating JAX's transposed convolution (a convolution
-    with a dilated input) gives a kernel gradient that XLA on CPU runs on a
-    slow path; `keras_infogan.steps.jax.conv_transpose` takes both gradients
-    through the strided convolution that the layer is the transpose of, as
-    TensorFlow does (BENCHMARKS.md). TensorFlow and torch keep Keras' call.
-    """
-
-    def call(self, inputs):
-        if keras.backend.backend() != "jax":
-            return super().call(inputs)
-        from keras_infogan.steps import jax as jax_steps
-
-        outputs = jax_steps.conv_transpose(
-            inputs,
-            ops.convert_to_tensor(self.kernel),
-            strides=list(self.strides),
-            padding=self.padding,
-            output_padding=self.output_padding,
-            dilation_rate=self.dilation_rate,
-            data_format=self.data_format,
-        )
-        if self.use_bias:
-            channels_last = self.data_format == "channels_last"
-            shape = (1,) * (self.rank + 1) + (self.filters,) if channels_last else (1, self.filters) + (1,) * self.rank
-            outputs = outputs + ops.reshape(self.bias, shape)
-        return self.activation(outputs) if self.activation is not None else outputs
-
-
-# `.keras` files written before the rename name the layer PhaseConv2DTranspose.
-keras.saving.get_custom_objects()["keras_infogan>PhaseConv2DTranspose"] = FastConv2DTranspose
-
-
 def _leaky(x, weight_init: str):
     """Leaky ReLU: slope 0.1, or openai/InfoGAN's 0.01 with its initialisation."""
     return layers.LeakyReLU(negative_slope=0.1 if weight_init == "glorot" else 0.01)(x)
 
 
 def mnist_generator(
-    input_dim: int, image_shape: tuple[int, int, int] = (28, 28, 1), weight_init: str = "glorot"
+    input_dim: int, image_shape: tuple[int, int, int] = (28, 28, 1), weight_init: str = WEIGHT_INIT
 ) -> keras.Model:
     """The paper's MNIST G: FC 1024, FC 7x7x128, up-conv 64, up-conv C, sigmoid.
 
@@ -112,7 +90,7 @@ def mnist_generator(
 
 
 def mnist_discriminator_trunk(
-    image_shape: tuple[int, int, int] = (28, 28, 1), weight_init: str = "glorot"
+    image_shape: tuple[int, int, int] = (28, 28, 1), weight_init: str = WEIGHT_INIT
 ) -> keras.Model:
     """The paper's MNIST D trunk shared by D and Q: conv 64, conv 128, FC 1024."""
     check_weight_init(weight_init)
@@ -141,7 +119,7 @@ def dcgan_generator(
     input_dim: int,
     image_shape: tuple[int, int, int] = (32, 32, 3),
     width: int = 64,
-    weight_init: str = "glorot",
+    weight_init: str = WEIGHT_INIT,
 ) -> keras.Model:
     """DCGAN-style G (SVHN / CelebA scale): FC to 4x4, then up-convs doubling."""
     check_weight_init(weight_init)
@@ -163,7 +141,7 @@ def dcgan_generator(
 
 
 def dcgan_discriminator_trunk(
-    image_shape: tuple[int, int, int] = (32, 32, 3), width: int = 64, weight_init: str = "glorot"
+    image_shape: tuple[int, int, int] = (32, 32, 3), width: int = 64, weight_init: str = WEIGHT_INIT
 ) -> keras.Model:
     """DCGAN-style D trunk: strided convs down to 4x4, then flattened."""
     check_weight_init(weight_init)
@@ -185,14 +163,14 @@ def _features_input(trunk: keras.Model) -> tuple[keras.KerasTensor, keras.KerasT
     return features, x
 
 
-def discriminator_head(trunk: keras.Model, weight_init: str = "glorot") -> keras.Model:
+def discriminator_head(trunk: keras.Model, weight_init: str = WEIGHT_INIT) -> keras.Model:
     """D's head on the trunk: one logit for real vs fake."""
     check_weight_init(weight_init)
     features, x = _features_input(trunk)
     return keras.Model(features, layers.Dense(1, kernel_initializer=_kernel(weight_init))(x), name="d_head")
 
 
-def q_head(trunk: keras.Model, output_dim: int, hidden: int = 128, weight_init: str = "glorot") -> keras.Model:
+def q_head(trunk: keras.Model, output_dim: int, hidden: int, weight_init: str = WEIGHT_INIT) -> keras.Model:
     """Q's head on the trunk (paper: FC 128, BN, leaky ReLU, then the codes).
 
     `output_dim` is the total number of categories plus two outputs (mean and

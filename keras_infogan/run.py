@@ -2,9 +2,9 @@
 
 A run directory holds:
 
-* `config.json`: the data source, the spec, the networks' settings, the
-  compile config (both optimizers in full), the fit settings and the seed:
-  enough to rebuild the run (`build_model`) and to resume it;
+* `config.json`: the run settings, the spec, the networks' settings, the
+  resolved recipe and the grid settings: enough to rebuild the run
+  (`build_model`) and to resume it;
 * `grids/epoch_XXX_<code>.png`: traversal grids (`callbacks.TraversalGrid`);
 * `checkpoints/epoch_XXX.keras` and `checkpoints/latest.json`
   (`callbacks.Checkpoint`);
@@ -19,25 +19,93 @@ and the checkpoints hold the optimizer and latent seed states.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_infogan import callbacks, data, grids
+from keras_infogan import callbacks, data
+from keras_infogan.files import save_model, write_atomically
+from keras_infogan.grids import GridSettings
 from keras_infogan.model import InfoGAN
+from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
+__all__ = ["CONFIG", "RunSettings", "build_model", "epoch_dataset", "new_config", "read_config", "train"]
+
 CONFIG = "config.json"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run trains and what it writes as it goes, beside the recipe.
+
+    The defaults make a first run on the embedded shapes data short, with a
+    grid of every code to open at its end.
+    """
+
+    dataset: str = field(default="shapes", metadata={"help": "'shapes', a TFDS name (mnist, ...), a Keras-layout .npz file or an image folder"})
+    split: str = field(default="train", metadata={"help": "split of a TFDS or .npz dataset"})
+    image_size: tuple[int, int] | None = field(default=None, metadata={"help": "resize the images to H x W", "metavar": ("H", "W")})
+    epochs: int = field(default=1, metadata={"help": "epochs to train (with --resume: the new total)"})
+    batch_size: int = field(default=64, metadata={"help": "images per step"})
+    steps_per_epoch: int | None = field(default=None, metadata={"help": "steps per epoch; None: one pass over the data"})
+    seed: int = field(default=0, metadata={"help": "seed of the weights, data order, latents and grids"})
+    grid_every: int = field(default=1, metadata={"help": "epochs between traversal grids"})
+    checkpoint_every: int = field(default=1, metadata={"help": "epochs between checkpoints"})
+    keep_checkpoints: int = field(default=2, metadata={"help": "checkpoints kept"})
+    tensorboard: bool = field(default=True, metadata={"help": "write TensorBoard logs"})
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "steps_per_epoch", "grid_every", "checkpoint_every", "keep_checkpoints"):
+            value = getattr(self, name)
+            if value is not None and not value >= 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if self.image_size is not None:
+            object.__setattr__(self, "image_size", tuple(int(d) for d in self.image_size))
+
+    def get_config(self) -> dict[str, Any]:
+        config = dataclasses.asdict(self)
+        config["image_size"] = list(self.image_size) if self.image_size else None
+        return config
 
 
 def config_path(run_dir: str) -> str:
     """Where a run's config lives."""
     return os.path.join(run_dir, CONFIG)
+
+
+def new_config(
+    settings: RunSettings,
+    spec: LatentSpec,
+    recipe: Recipe,
+    grid: GridSettings,
+    model: dict[str, Any],
+    command: str,
+) -> dict[str, Any]:
+    """The config of a new run; `train` completes it with what the data decides.
+
+    The recipe is stored resolved for the spec, so the file says every
+    weight the run trains with.
+    """
+    from keras_infogan import __version__
+
+    return {
+        "keras_infogan": __version__,
+        "backend": keras.backend.backend(),
+        "command": command,
+        "run": settings.get_config(),
+        "spec": spec.get_config(),
+        "model": dict(model),
+        "recipe": recipe.resolved(has_categorical=bool(spec.categorical)).get_config(),
+        "grid": grid.get_config(),
+    }
 
 
 def read_config(run_dir: str) -> dict[str, Any]:
@@ -49,30 +117,48 @@ def read_config(run_dir: str) -> dict[str, Any]:
             "of an earlier `keras-infogan train`."
         )
     with open(path) as f:
-        return json.load(f)
+        return _upgrade(json.load(f))
+
+
+def _upgrade(config: dict[str, Any]) -> dict[str, Any]:
+    """A config written by keras-infogan 0.1 (its `data`, `compile`, `fit` and
+    `watch` sections) in today's layout, so that its run resumes."""
+    if "compile" not in config:
+        return config
+    config = dict(config)
+    compiled, watch = dict(config.pop("compile")), config.pop("watch")
+    d_adam, g_adam = compiled.pop("d_optimizer")["config"], compiled.pop("g_optimizer")["config"]
+    config["recipe"] = {
+        "d_learning_rate": d_adam["learning_rate"],
+        "g_learning_rate": g_adam["learning_rate"],
+        "beta_1": d_adam["beta_1"],
+        **compiled,
+    }
+    config["grid"] = {"samples": watch["grid_samples"], "steps": watch["grid_steps"], "value_range": watch["grid_range"]}
+    keep = ("grid_every", "checkpoint_every", "keep_checkpoints", "tensorboard")
+    config["run"] = {**config.pop("data"), **config.pop("fit"), **{k: watch[k] for k in keep}}
+    return config
 
 
 def write_config(run_dir: str, config: dict[str, Any]) -> None:
     """Writes the run's `config.json` atomically."""
-    grids.write_atomically(config_path(run_dir), (json.dumps(config, indent=2) + "\n").encode())
+    write_atomically(config_path(run_dir), (json.dumps(config, indent=2) + "\n").encode())
 
 
 def build_model(config: dict[str, Any]) -> InfoGAN:
-    """A fresh, compiled `InfoGAN` from a run config (seeded by its `fit.seed`)."""
-    seed = config["fit"]["seed"]
+    """A fresh, compiled `InfoGAN` from a run config (seeded by its run seed)."""
+    seed = config["run"]["seed"]
     keras.utils.set_random_seed(seed)
     spec = LatentSpec.from_config(config["spec"])
     model = InfoGAN.for_images(tuple(config["image_shape"]), spec, seed=seed, **config["model"])
-    model.compile_from_config(config["compile"])
+    model.compile(recipe=Recipe.from_config(config["recipe"]))
     return model
 
 
-def load_images(config: dict[str, Any]) -> np.ndarray:
+def load_images(settings: RunSettings) -> np.ndarray:
     """The run's training images, float32 [N, H, W, C] in [0, 1]."""
-    source = config["data"]
-    size = source.get("image_size")
     try:
-        images, _ = data.load_arrays(source["dataset"], source["split"], tuple(size) if size else None)
+        images, _ = data.load_arrays(settings.dataset, settings.split, settings.image_size)
     except RuntimeError as e:  # TFDS data that cannot be downloaded: the message says what to do.
         raise ValueError(str(e)) from e
     return images
@@ -122,7 +208,7 @@ def train(
     verbose: Any = "auto",
     print_fn: Any = print,
 ) -> InfoGAN:
-    """Trains a new run (given `config`) or resumes the one in `run_dir`.
+    """Trains a new run (given `config`, from `new_config`) or resumes the one in `run_dir`.
 
     A new run's config is completed with the data's `image_shape`,
     `n_images` and the default `steps_per_epoch` (one pass over the data),
@@ -141,66 +227,64 @@ def train(
             f"{run_dir!r} already holds a run; continue it with `--resume {run_dir}` "
             "or pick another --run-dir."
         )
-    images = load_images(config)
+    settings = RunSettings(**config["run"])
+    images = load_images(settings)
     if not resuming:
-        _complete_config(config, images)
-    fit, watch = config["fit"], config["watch"]
+        settings = _complete_config(config, settings, images)
     checkpoint = callbacks.Checkpoint(
-        os.path.join(run_dir, "checkpoints"), watch["checkpoint_every"], watch["keep_checkpoints"]
+        os.path.join(run_dir, "checkpoints"), settings.checkpoint_every, settings.keep_checkpoints
     )
     if epochs is not None:
         done = (checkpoint.latest() or {}).get("epoch", 0)
         if epochs < done:
             raise ValueError(f"{run_dir} has already trained {done} epochs; pass --epochs {done} or more.")
-        fit["epochs"] = epochs
+        settings = dataclasses.replace(settings, epochs=epochs)
+        config["run"] = settings.get_config()
     model = build_model(config)  # Checks the losses and networks before anything is written.
     os.makedirs(run_dir, exist_ok=True)
     write_config(run_dir, config)
 
     initial_epoch = checkpoint.restore(model)
-    if initial_epoch >= fit["epochs"]:
+    if initial_epoch >= settings.epochs:
         print_fn(f"{run_dir} has already trained {initial_epoch} epochs; pass --epochs N to train it further.")
     else:
         model.fit(
-            epoch_dataset(images, fit["batch_size"], fit["steps_per_epoch"], fit["seed"], initial_epoch, fit["epochs"]),
-            epochs=fit["epochs"],
+            epoch_dataset(images, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch, settings.epochs),
+            epochs=settings.epochs,
             initial_epoch=initial_epoch,
-            steps_per_epoch=fit["steps_per_epoch"],
+            steps_per_epoch=settings.steps_per_epoch,
             shuffle=False,  # `epoch_dataset` orders the data.
-            callbacks=[*_watchers(run_dir, config), checkpoint, callbacks.TrainingSummary(fit["batch_size"], print_fn)],
+            callbacks=[
+                *_watchers(run_dir, settings, GridSettings.from_config(config["grid"])),
+                checkpoint,
+                callbacks.TrainingSummary(settings.batch_size, print_fn),
+            ],
             verbose=verbose,
         )
-    callbacks.save_model(model, os.path.join(run_dir, "model.keras"))
+    save_model(model, os.path.join(run_dir, "model.keras"))
     return model
 
 
-
-def _complete_config(config: dict[str, Any], images: np.ndarray) -> None:
-    """Adds what the data decides to a new run's config."""
-    fit = config["fit"]
-    if len(images) < fit["batch_size"]:
+def _complete_config(config: dict[str, Any], settings: RunSettings, images: np.ndarray) -> RunSettings:
+    """Adds what the data decides to a new run's config; returns its settings."""
+    if len(images) < settings.batch_size:
         raise ValueError(
-            f"The data has {len(images)} images, fewer than one batch of {fit['batch_size']}: "
+            f"The data has {len(images)} images, fewer than one batch of {settings.batch_size}: "
             "lower --batch-size."
         )
     config["image_shape"] = list(images.shape[1:])
     config["n_images"] = len(images)
-    fit["steps_per_epoch"] = fit.get("steps_per_epoch") or len(images) // fit["batch_size"]
+    settings = dataclasses.replace(settings, steps_per_epoch=settings.steps_per_epoch or len(images) // settings.batch_size)
+    config["run"] = settings.get_config()
+    return settings
 
 
-def _watchers(run_dir: str, config: dict[str, Any]) -> list[keras.callbacks.Callback]:
+def _watchers(run_dir: str, settings: RunSettings, grid: GridSettings) -> list[keras.callbacks.Callback]:
     """The callbacks that write the grids, the metrics CSV and the TensorBoard logs."""
-    watch = config["watch"]
-    log_dir = os.path.join(run_dir, "logs") if watch["tensorboard"] else None
+    log_dir = os.path.join(run_dir, "logs") if settings.tensorboard else None
     out = [
         callbacks.TraversalGrid(
-            os.path.join(run_dir, "grids"),
-            every=watch["grid_every"],
-            samples=watch["grid_samples"],
-            steps=watch["grid_steps"],
-            value_range=tuple(watch["grid_range"]),
-            seed=config["fit"]["seed"],
-            log_dir=log_dir,
+            os.path.join(run_dir, "grids"), every=settings.grid_every, settings=grid, seed=settings.seed, log_dir=log_dir
         ),
         callbacks.MetricsCSV(os.path.join(run_dir, "metrics.csv")),
     ]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+import warnings
+from typing import Any, Callable
 
 import keras
 import numpy as np
 from keras import ops
 
+__all__ = ["PRIORS", "LatentSpec"]
+
 PRIORS = ("uniform", "normal")
-CATEGORICAL_SAMPLINGS = ("independent", "balanced")
 
 
 @keras.saving.register_keras_serializable(package="keras_infogan")
@@ -29,14 +31,8 @@ class LatentSpec:
             (paper, MNIST: `[10]`).
         continuous: number of continuous codes (paper, MNIST: 2).
         continuous_prior: `"uniform"` (on [-1, 1]) or `"normal"`.
-        noise_prior: `"uniform"` (on [-1, 1], as openai/InfoGAN draws it;
-            better on MNIST, BENCHMARKS.md) or `"normal"` (standard normal).
-        categorical_sampling: how `sample` draws a batch's categorical codes:
-            `"independent"` (each row on its own, as the paper does) or
-            `"balanced"` (each value equally often in every batch, up to the
-            remainder, in a random order). Each row's code is uniform either
-            way; balanced batches take the batch-to-batch swing of the code
-            counts out of the training signal.
+        noise_prior: `"uniform"` (on [-1, 1], as openai/InfoGAN draws it) or
+            `"normal"` (standard normal).
 
     Example:
 
@@ -54,7 +50,6 @@ class LatentSpec:
         continuous: int = 2,
         continuous_prior: str = "uniform",
         noise_prior: str = "uniform",
-        categorical_sampling: str = "independent",
     ):
         _check_int("noise_dim", noise_dim, minimum=0)
         _check_int("continuous", continuous, minimum=0)
@@ -69,21 +64,14 @@ class LatentSpec:
                 "`continuous` is 0. Add a categorical code (e.g. categorical=[10]) "
                 "or continuous codes (e.g. continuous=2)."
             )
-        for field, value, choices in (
-            ("continuous_prior", continuous_prior, PRIORS),
-            ("noise_prior", noise_prior, PRIORS),
-            ("categorical_sampling", categorical_sampling, CATEGORICAL_SAMPLINGS),
-        ):
-            if value not in choices:
-                raise ValueError(
-                    f"LatentSpec `{field}` must be one of {choices}, got {value!r}."
-                )
+        for field, value in (("continuous_prior", continuous_prior), ("noise_prior", noise_prior)):
+            if value not in PRIORS:
+                raise ValueError(f"LatentSpec `{field}` must be one of {PRIORS}, got {value!r}.")
         self.noise_dim = int(noise_dim)
         self.categorical = [int(k) for k in categorical]
         self.continuous = int(continuous)
         self.continuous_prior = continuous_prior
         self.noise_prior = noise_prior
-        self.categorical_sampling = categorical_sampling
 
     @property
     def n_categorical(self) -> int:
@@ -105,61 +93,81 @@ class LatentSpec:
         """H(c) of the categorical codes in nats: the ceiling of their MI bound."""
         return float(sum(math.log(k) for k in self.categorical))
 
-    def sample(
-        self, batch_size: int, seed: Any = None
-    ) -> dict[str, Any]:
-        """Draws a batch of latents with `keras.random`.
+    def draw(self, rows: tuple, real: Callable, integers: Callable, concatenate: Callable) -> dict[str, Any]:
+        """Latents drawn from the spec's priors by a given source of random numbers.
+
+        The priors are stated here once; `sample`, `sample_numpy` and the
+        export's per-seed draw each bring their own source.
+
+        Args:
+            rows: the leading shape, `(n,)` for a batch or `()` for one row.
+            real: `real(prior, shape, part)`: floats of `prior` ("uniform" on
+                [-1, 1] or "normal") for `part` ("noise" or "continuous").
+            integers: `integers(high, shape, index)`: ints in [0, high) for
+                categorical code `index`.
+            concatenate: joins the codes' [..., 1] columns on the last axis.
+
+        Returns:
+            A dict with `noise` [*rows, noise_dim], `categorical` [*rows,
+            n_categorical] (indices) and `continuous` [*rows, continuous];
+            kinds the spec lacks are left out.
+        """
+        out = {}
+        if self.noise_dim:
+            out["noise"] = real(self.noise_prior, (*rows, self.noise_dim), "noise")
+        if self.categorical:
+            columns = [integers(k, (*rows, 1), i) for i, k in enumerate(self.categorical)]
+            out["categorical"] = concatenate(columns)
+        if self.continuous:
+            out["continuous"] = real(self.continuous_prior, (*rows, self.continuous), "continuous")
+        return out
+
+    def sample(self, batch_size: Any, seed: Any = None) -> dict[str, Any]:
+        """Draws a batch of latents with `keras.random`, inside any backend's step.
 
         Args:
             batch_size: number of rows.
-            seed: a `keras.random.SeedGenerator`, an int, or None.
+            seed: a `keras.random.SeedGenerator`, an int (seeding one), or None.
 
         Returns:
-            A dict with `noise` float [B, noise_dim], `categorical` int32
-            [B, n_categorical] (indices) and `continuous` float
-            [B, continuous]; kinds the spec lacks are left out.
+            The keys of `draw`: floats, and int32 category indices.
         """
         if isinstance(seed, numbers.Integral):
             # An int is one fixed key: every part drawn with it would reuse
             # the same random stream, and the parts would be correlated.
             seed = keras.random.SeedGenerator(int(seed))
-        out = {}
-        if self.noise_dim:
-            out["noise"] = _draw(
-                self.noise_prior, (batch_size, self.noise_dim), seed
-            )
-        if self.categorical:
-            draw = _balanced if self.categorical_sampling == "balanced" else _independent
-            columns = [draw(batch_size, k, seed) for k in self.categorical]
-            out["categorical"] = ops.cast(ops.concatenate(columns, axis=1), "int32")
-        if self.continuous:
-            out["continuous"] = _draw(
-                self.continuous_prior, (batch_size, self.continuous), seed
-            )
-        return out
+
+        def real(prior, shape, part):
+            if prior == "uniform":
+                return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
+            return keras.random.normal(shape, seed=seed)
+
+        def integers(high, shape, index):
+            return keras.random.randint(shape, 0, high, seed=seed)
+
+        def concatenate(columns):
+            return ops.cast(ops.concatenate(columns, axis=-1), "int32")
+
+        return self.draw((batch_size,), real, integers, concatenate)
 
     def sample_numpy(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Draws `n` latents with numpy, the same on every backend: what
-        grids and evaluation sweep, so their figures do not depend on it.
-        Rows are drawn independently whatever `categorical_sampling` says.
+        """Draws `n` latents with numpy, the same on every backend: what grids
+        and evaluation sweep, so their figures do not depend on it.
 
-        Returns the keys of `sample`, as float32 and int32 arrays."""
+        Returns the keys of `draw`, as float32 and int32 arrays."""
 
-        def draw(prior: str, width: int) -> np.ndarray:
+        def real(prior, shape, part):
             if prior == "uniform":
-                return rng.uniform(-1.0, 1.0, (n, width)).astype("float32")
-            return rng.standard_normal((n, width)).astype("float32")
+                return rng.uniform(-1.0, 1.0, shape).astype("float32")
+            return rng.standard_normal(shape).astype("float32")
 
-        out = {}
-        if self.noise_dim:
-            out["noise"] = draw(self.noise_prior, self.noise_dim)
-        if self.categorical:
-            out["categorical"] = np.stack(
-                [rng.integers(0, k, n) for k in self.categorical], axis=1
-            ).astype("int32")
-        if self.continuous:
-            out["continuous"] = draw(self.continuous_prior, self.continuous)
-        return out
+        def integers(high, shape, index):
+            return rng.integers(0, high, shape[:-1])[..., None]
+
+        def concatenate(columns):
+            return np.concatenate(columns, axis=-1).astype("int32")
+
+        return self.draw((n,), real, integers, concatenate)
 
     def one_hot(self, categorical: Any) -> Any:
         """One-hot block [B, total_categories] for indices [B, n_categorical]."""
@@ -188,11 +196,18 @@ class LatentSpec:
             "continuous": self.continuous,
             "continuous_prior": self.continuous_prior,
             "noise_prior": self.noise_prior,
-            "categorical_sampling": self.categorical_sampling,
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "LatentSpec":
+        config = dict(config)
+        sampling = config.pop("categorical_sampling", "independent")
+        if sampling != "independent":
+            warnings.warn(
+                f"categorical_sampling={sampling!r} was retired in keras-infogan 0.2 and is dropped: "
+                "each row's categorical codes are drawn on their own.",
+                stacklevel=2,
+            )
         return cls(**config)
 
     def __eq__(self, other: object) -> bool:
@@ -201,24 +216,6 @@ class LatentSpec:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"LatentSpec({args})"
-
-
-def _draw(prior: str, shape: tuple[int, int], seed: Any) -> Any:
-    if prior == "uniform":
-        return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
-    return keras.random.normal(shape, seed=seed)
-
-
-def _independent(batch_size: Any, k: int, seed: Any) -> Any:
-    return keras.random.randint((batch_size, 1), 0, k, seed=seed)
-
-
-def _balanced(batch_size: Any, k: int, seed: Any) -> Any:
-    """[B, 1] indices holding each of the k values B // k or B // k + 1 times
-    (which values get the extra rows is random), shuffled."""
-    offset = keras.random.randint((), 0, k, seed=seed)
-    values = (ops.arange(batch_size) + offset) % k
-    return ops.expand_dims(keras.random.shuffle(values, seed=seed), 1)
 
 
 def _check_int(field: str, value: Any, minimum: int) -> None:

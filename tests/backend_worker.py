@@ -1,36 +1,34 @@
-"""Runs one model action under the backend in KERAS_BACKEND, for cross-backend tests.
+"""Runs model actions under the backend in KERAS_BACKEND, for tests/test_cross_backend.py.
 
-Usage: python backend_worker.py step OUT.npz      one train step from fixed weights and latents
-       python backend_worker.py save DIR          save a trained tiny model and its images
-       python backend_worker.py generate DIR OUT  load DIR/model.keras and generate the same images
+Usage: python backend_worker.py prepare DIR    in DIR/<backend>/: one train step from fixed
+                                               weights and latents (step.npz), a trained tiny
+                                               model (model.keras) and its images (images.npy)
+       python backend_worker.py check DIR      load every other backend's model.keras: generate
+                                               (DIR/<source>/as_<backend>.npy), then train on
 """
 
+import os
 import sys
 
 import keras
 import numpy as np
 
-import keras_infogan as ki
+from conftest import BACKENDS, shapes_images, tiny_model
 
 BATCH = 8
 
 
-def tiny_model() -> ki.InfoGAN:
-    spec = ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2)
-    return ki.InfoGAN.for_images((28, 28, 1), spec, seed=0)
-
-
-def fixed_batch(spec: ki.LatentSpec) -> dict:
+def fixed_batch(spec) -> dict:
     rng = np.random.default_rng(123)
     return {
-        "images": rng.uniform(0, 1, (BATCH, 28, 28, 1)).astype("float32"),
+        "images": rng.uniform(0, 1, (BATCH, 16, 16, 1)).astype("float32"),
         "noise": rng.normal(size=(BATCH, spec.noise_dim)).astype("float32"),
         "categorical": rng.integers(0, 3, (BATCH, 1)).astype("int32"),
         "continuous": rng.uniform(-1, 1, (BATCH, spec.continuous)).astype("float32"),
     }
 
 
-def set_fixed_weights(model: ki.InfoGAN) -> None:
+def set_fixed_weights(model) -> None:
     rng = np.random.default_rng(7)
     model.set_weights(
         [
@@ -62,26 +60,35 @@ def step(out: str) -> None:
     np.savez(out, *[w for v, w in zip(model.weights, model.get_weights()) if "seed" not in v.path])
 
 
-def save(folder: str) -> None:
-    model = tiny_model()
-    model.compile()
-    images, _ = ki.data.load_arrays(ki.data.make_shapes(64, seed=0)[0])
-    model.fit(images, batch_size=32, epochs=1, verbose=0)
-    model.save(f"{folder}/model.keras")
-    np.save(f"{folder}/images.npy", generate_fixed(model))
-
-
-def generate_fixed(model: ki.InfoGAN) -> np.ndarray:
+def generate_fixed(model) -> np.ndarray:
     batch = fixed_batch(model.spec)
     return model.generate(batch["noise"], batch["categorical"], batch["continuous"])
 
 
+def prepare(folder: str) -> None:
+    step(os.path.join(folder, "step.npz"))
+    model = tiny_model()
+    model.compile()
+    model.fit(shapes_images(64), batch_size=32, epochs=1, verbose=0)
+    model.save(os.path.join(folder, "model.keras"))
+    np.save(os.path.join(folder, "images.npy"), generate_fixed(model))
+
+
+def check(root: str) -> None:
+    here = keras.backend.backend()
+    for source in BACKENDS:
+        if source == here:
+            continue
+        model = keras.models.load_model(os.path.join(root, source, "model.keras"))
+        np.save(os.path.join(root, source, f"as_{here}.npy"), generate_fixed(model))
+        before = int(model.g_optimizer.iterations)
+        model.fit(shapes_images(64), batch_size=32, epochs=1, verbose=0)
+        assert int(model.g_optimizer.iterations) == before + 2, f"{source} -> {here}: did not train on"
+
+
 if __name__ == "__main__":
-    action, *args = sys.argv[1:]
-    if action == "step":
-        step(args[0])
-    elif action == "save":
-        save(args[0])
-    elif action == "generate":
-        model = keras.models.load_model(f"{args[0]}/model.keras")
-        np.save(args[1], generate_fixed(model))
+    action, folder = sys.argv[1:]
+    if action == "prepare":
+        prepare(os.path.join(folder, keras.backend.backend()))
+    else:
+        check(folder)

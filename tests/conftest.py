@@ -1,4 +1,10 @@
-"""Shared fixtures: a tiny spec and model, and small shapes data made on the fly."""
+"""Shared fixtures: tiny networks and data made on the fly, and the `once` marker.
+
+Tests marked `once` check what does not depend on Keras' backend (numpy
+metrics, data parsing, records, the serving server, the cross-backend
+comparisons that start every backend themselves): `run_all_backends.sh` runs
+them in the tensorflow session only.
+"""
 
 import os
 import subprocess
@@ -9,36 +15,69 @@ import numpy as np
 import pytest
 
 import keras_infogan as ki
+from keras_infogan import networks
 
 WORKER = os.path.join(os.path.dirname(__file__), "backend_worker.py")
 BACKENDS = ("tensorflow", "jax", "torch")
+SIDE = 16  # Tiny DCGAN-style networks: 16x16 images, 8 filters.
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "once: does not depend on the Keras backend; run in one backend's session")
+
+
+def tiny_spec(**overrides) -> ki.LatentSpec:
+    return ki.LatentSpec(**{"noise_dim": 4, "categorical": [3], "continuous": 2, **overrides})
+
+
+def tiny_model(spec: ki.LatentSpec | None = None, seed: int = 0, weight_init: str = networks.WEIGHT_INIT) -> ki.InfoGAN:
+    """An InfoGAN on 16x16 images with 8-filter networks and a 16-wide Q."""
+    spec = spec or tiny_spec()
+    keras.utils.set_random_seed(seed)
+    shape = (SIDE, SIDE, 1)
+    return ki.InfoGAN(
+        networks.dcgan_generator(spec.input_dim, shape, width=8, weight_init=weight_init),
+        networks.dcgan_discriminator_trunk(shape, width=8, weight_init=weight_init),
+        spec,
+        q_hidden=16,
+        seed=seed,
+        weight_init=weight_init,
+    )
+
+
+def shapes_images(n: int = 128) -> np.ndarray:
+    """The shapes data drawn at 16x16, float32 in [0, 1]."""
+    images, _ = ki.data.load_arrays(ki.data.make_shapes(n, size=SIDE, seed=0)[0])
+    return images
 
 
 @pytest.fixture
 def spec():
-    return ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2)
+    return tiny_spec()
 
 
 @pytest.fixture
 def model(spec):
-    keras.utils.set_random_seed(0)
-    return ki.InfoGAN.for_images((28, 28, 1), spec, seed=0)
+    return tiny_model(spec)
 
 
 @pytest.fixture(scope="session")
-def shapes_images():
-    images, _ = ki.data.load_arrays(ki.data.make_shapes(256, seed=0)[0])
-    return images
+def images():
+    return shapes_images()
 
 
-def run_worker(backend: str, *args: str) -> None:
-    """Runs tests/backend_worker.py under another Keras backend."""
-    env = dict(os.environ, KERAS_BACKEND=backend)
-    proc = subprocess.run([sys.executable, WORKER, *args], env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, f"{backend} worker failed:\n{proc.stderr[-3000:]}"
-
-
-only_once = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow",
-    reason="cross-backend test: it runs all three backends itself, once, in the tensorflow session",
-)
+def run_workers(*args: str) -> None:
+    """Runs tests/backend_worker.py under each backend, side by side."""
+    procs = {
+        backend: subprocess.Popen(
+            [sys.executable, WORKER, *args],
+            env=dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for backend in BACKENDS
+    }
+    errors = {backend: proc.communicate()[1] for backend, proc in procs.items()}
+    for backend, proc in procs.items():
+        assert proc.returncode == 0, f"{backend} worker failed:\n{errors[backend][-3000:]}"

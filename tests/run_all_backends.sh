@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole test suite once per Keras backend; fails if any backend fails.
+# Runs the test suite once per Keras backend; fails if any backend fails.
+# Tests marked `once` (backend-independent) run in the tensorflow session only.
 set -u
 cd "$(dirname "$0")/.."
 status=0
 for backend in tensorflow jax torch; do
     echo "=== KERAS_BACKEND=$backend"
-    KERAS_BACKEND=$backend python -m pytest -q -p no:cacheprovider "$@" || status=1
+    only=()
+    [ "$backend" = tensorflow ] || only=(-m "not once")
+    KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -q -p no:cacheprovider "${only[@]}" "$@" || status=1
 done
 exit $status

@@ -1,8 +1,7 @@
-"""The categorical augmentation: what it does to images, and how it enters Q's categorical term."""
+"""The IIC term's augmentation: what each part does to images, by known amounts."""
 
 import keras
 import numpy as np
-import pytest
 from keras import ops
 
 from keras_infogan import augment, evaluation
@@ -31,42 +30,13 @@ def _upright(n: int) -> np.ndarray:
     return images
 
 
-def test_shear_adds_its_amount_to_the_slant():
+def test_warp_shears_add_their_amount_to_the_slant():
     amounts = np.array([0.0, 0.2, -0.3, 0.4], "float32")
-    out = ops.convert_to_numpy(augment.shear(_upright(4), amounts))
+    zeros, ones = np.zeros(4, "float32"), np.ones(4, "float32")
+    out = ops.convert_to_numpy(augment.warp(_upright(4), amounts, ones, zeros, zeros))
     np.testing.assert_allclose(evaluation.slant(out), amounts, atol=1e-4)
     np.testing.assert_allclose(out.sum(axis=(1, 2, 3)), 32.0, rtol=1e-5)  # no ink leaves the image
     np.testing.assert_array_equal(out[0], _upright(1)[0])
-
-
-def test_slant_draws_shears_across_its_range():
-    out = ops.convert_to_numpy(augment.slant(_upright(400), keras.random.SeedGenerator(0)))
-    slants = evaluation.slant(out)
-    assert np.abs(slants).max() <= 0.4 + 1e-4
-    assert np.mean(slants > 0.2) > 0.15 and np.mean(slants < -0.2) > 0.15  # 0.25 each if uniform
-
-
-def test_unknown_augmentation_names_the_choices(model):
-    with pytest.raises(ValueError, match=r"categorical_augmentation 'blur'.*'none', 'slant', 'stroke_width'"):
-        model.compile(categorical_augmentation="blur")
-
-
-def test_augmented_reading_enters_the_categorical_term_only(model):
-    latent = model.spec.sample(16, seed=keras.random.SeedGenerator(0))
-    fake = model.fake_images(latent)
-    flat = ops.full_like(fake, 0.5)  # thickening and thinning leave it as it is
-
-    def logs(option, images):
-        model.compile(categorical_augmentation=option)
-        return {k: float(ops.convert_to_numpy(v)) for k, v in model.generator_loss(images, latent)[1].items()}
-
-    plain, augmented = logs("none", flat), logs("stroke_width", flat)
-    for name in ("info_categorical", "info_continuous", "mi_lower_bound", "g_loss"):
-        assert augmented[name] == pytest.approx(plain[name], rel=1e-5), name
-    plain, augmented = logs("none", fake), logs("stroke_width", fake)
-    assert augmented["info_categorical"] != pytest.approx(plain["info_categorical"], rel=1e-4)
-    for name in ("info_continuous", "mi_lower_bound"):
-        assert augmented[name] == pytest.approx(plain[name], rel=1e-5), name
 
 
 def _blob(n: int) -> np.ndarray:
@@ -100,13 +70,6 @@ def test_warp_shifts_stretches_and_shears_by_its_amounts():
     np.testing.assert_allclose(stretched.sum(axis=(1, 2, 3))[:2], 24.0 * stretches[:2], rtol=1e-4)
     np.testing.assert_allclose(stretched.sum(axis=(1, 2, 3))[2], 24.0 * stretches[2], rtol=0.03)
 
-    amounts = np.array([0.0, 0.3, -0.2], "float32")
-    np.testing.assert_allclose(
-        ops.convert_to_numpy(augment.warp(_upright(3), amounts, ones, zeros, zeros)),
-        ops.convert_to_numpy(augment.shear(_upright(3), amounts)),
-        atol=1e-6,
-    )
-
 
 def test_affine_draws_within_its_ranges():
     out = ops.convert_to_numpy(augment.affine(_blob(400), keras.random.SeedGenerator(0)))
@@ -118,3 +81,17 @@ def test_affine_draws_within_its_ranges():
     ink = out.sum(axis=(1, 2, 3)) / 24.0  # the stretch of each image, to 3% when narrowed
     assert ink.min() >= 0.8 * 0.97 and ink.max() <= 1.25 + 1e-3
     assert np.mean(ink > 1.1) > 0.2 and np.mean(ink < 0.9) > 0.2
+    slants = evaluation.slant(out)
+    assert np.abs(slants).max() <= 0.4 * 1.25 + 0.02  # the stretch scales the shear
+    assert np.mean(slants > 0.2) > 0.15 and np.mean(slants < -0.2) > 0.15  # 0.25 each if uniform
+
+
+def test_affine_stroke_changes_strokes_after_the_warp():
+    """Thickening and thinning come after the warp: a third of the images
+    keep their warped ink, a third gain ink, a third lose it."""
+    both = ops.convert_to_numpy(augment.affine_stroke(_blob(300), keras.random.SeedGenerator(3)))
+    warped = ops.convert_to_numpy(augment.affine(_blob(300), keras.random.SeedGenerator(3)))
+    ratio = both.sum(axis=(1, 2, 3)) / warped.sum(axis=(1, 2, 3))
+    kept, thicker, thinner = np.isclose(ratio, 1.0), ratio > 1.05, ratio < 0.95
+    assert kept.sum() + thicker.sum() + thinner.sum() == 300
+    assert all(70 <= c <= 130 for c in (kept.sum(), thicker.sum(), thinner.sum()))

@@ -1,4 +1,4 @@
-"""The run callbacks and the traversal grids they draw."""
+"""The run callbacks on the running backend: grids, checkpoints, metrics, summary."""
 
 import csv
 import importlib.util
@@ -9,18 +9,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import keras_infogan as ki
 from keras_infogan import callbacks, grids
+from keras_infogan.grids import GridSettings
 
-SHAPE = (16, 16, 1)  # DCGAN-size networks: much faster than the 28x28 paper networks.
+from conftest import tiny_model
+
+SHAPE = (16, 16, 1)
 
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
     """A model fitted 3 epochs with the callbacks, and where they wrote."""
     root = tmp_path_factory.mktemp("fit")
-    keras.utils.set_random_seed(0)
-    model = ki.InfoGAN.for_images(SHAPE, ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2), seed=0)
+    model = tiny_model()
     model.compile()
     lines = []
     log_dir = str(root / "logs") if importlib.util.find_spec("tensorboard") else None
@@ -30,7 +31,7 @@ def fitted(tmp_path_factory):
         batch_size=32,
         epochs=3,
         callbacks=[
-            callbacks.TraversalGrid(str(root / "grids"), every=2, samples=4, steps=5, seed=1, log_dir=log_dir),
+            callbacks.TraversalGrid(str(root / "grids"), every=2, settings=GridSettings(samples=4, steps=5), seed=1, log_dir=log_dir),
             callbacks.Checkpoint(str(root / "checkpoints"), keep=1),
             callbacks.TrainingSummary(batch_size=32, print_fn=lines.append),
         ],
@@ -55,38 +56,6 @@ def tile(picture: np.ndarray, row: int, col: int, side: int = 16) -> np.ndarray:
     return picture[y : y + size, x : x + size]
 
 
-def test_categorical_traversal_keeps_the_noise_across_rows(spec):
-    grid = grids.traversal(spec, "categorical_0", samples=5, seed=3)
-    assert (grid.rows, grid.cols) == (3, 5)
-    noise = grid.latent["noise"].reshape(3, 5, -1)
-    np.testing.assert_array_equal(noise[0], noise[1])
-    np.testing.assert_array_equal(noise[0], noise[2])
-    assert not np.array_equal(noise[0, 0], noise[0, 1])
-    np.testing.assert_array_equal(grid.latent["categorical"][:, 0].reshape(3, 5), np.arange(3)[:, None].repeat(5, 1))
-    assert grid.row_labels == ["cat0=0", "cat0=1", "cat0=2"]
-
-
-def test_continuous_traversal_sweeps_the_columns(spec):
-    grid = grids.traversal(spec, "continuous_1", samples=4, steps=5, value_range=(-2, 2), seed=3)
-    assert (grid.rows, grid.cols) == (4, 5)
-    cont = grid.latent["continuous"].reshape(4, 5, 2)
-    np.testing.assert_allclose(cont[:, :, 1], np.tile(np.linspace(-2, 2, 5), (4, 1)))
-    assert np.all(cont[:, :, 0] == cont[:, :1, 0])  # The other code is fixed along a row...
-    assert len(np.unique(cont[:, 0, 0])) == 4  # ...and varies between rows.
-    assert grid.col_labels[0] == "-2.0" and grid.col_labels[-1] == "+2.0"
-    np.testing.assert_array_equal(grid.latent["categorical"][::5, 0], [0, 1, 2, 0])
-
-
-def test_traversal_rejects_unknown_codes(spec):
-    with pytest.raises(ValueError, match="categorical_0, continuous_0, continuous_1"):
-        grids.traversal(spec, "continuous_2")
-
-
-def test_render_has_the_documented_pixel_size():
-    picture = grids.render(np.zeros((3, 7, 16, 16, 1)), "title", ["a", "b", "c"], [str(i) for i in range(7)])
-    assert picture.dtype == np.uint8 and picture.shape == (*expected_size(3, 7)[::-1], 3)
-
-
 def test_traversal_grid_writes_comparable_pngs(fitted):
     model, root, log_dir, _ = fitted
     names = sorted(os.listdir(root / "grids"))
@@ -101,7 +70,7 @@ def test_traversal_grid_writes_comparable_pngs(fitted):
     if log_dir:
         assert os.listdir(os.path.join(log_dir, "grids"))
     # The latents are fixed by the seed: the same weights redraw the same grid.
-    again = grids.draw_traversal(model, "categorical_0", samples=4, seed=1, title="categorical_0, epoch 3")
+    again = grids.draw_traversal(model, "categorical_0", GridSettings(samples=4, steps=5), seed=1, title="categorical_0, epoch 3")
     np.testing.assert_array_equal(again, cat)
 
 
@@ -111,8 +80,7 @@ def test_checkpoint_restores_weights_optimizer_and_seed_state(spec, fitted):
     assert sorted(os.listdir(root / "checkpoints")) == ["epoch_003.keras", "latest.json"]
     assert ckpt.latest()["epoch"] == 3
 
-    keras.utils.set_random_seed(1)
-    other = ki.InfoGAN.for_images(SHAPE, spec, seed=5)
+    other = tiny_model(spec, seed=5)
     other.compile()
     assert ckpt.restore(other) == 3
     for name, a, b in (
@@ -139,30 +107,7 @@ def test_checkpoint_keeps_the_newest_by_epoch_number(fitted, tmp_path):
     assert ckpt.latest()["file"] == "epoch_1000.keras"
 
 
-def test_failed_save_leaves_nothing_behind(fitted, tmp_path, monkeypatch):
-    model = fitted[0]
-
-    def save_half(path):
-        with open(path, "wb") as f:
-            f.write(b"half a model")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(model, "save", save_half)
-    with pytest.raises(OSError, match="disk full"):
-        callbacks.save_model(model, str(tmp_path / "model.keras"))
-    assert os.listdir(tmp_path) == []
-
-
-def test_written_files_follow_the_umask(tmp_path):
-    path = tmp_path / "config.json"
-    grids.write_atomically(path, b"{}")
-    umask = os.umask(0)
-    os.umask(umask)
-    assert path.read_bytes() == b"{}"
-    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
-    assert os.listdir(tmp_path) == ["config.json"]
-
-
+@pytest.mark.once
 def test_metrics_csv_replaces_rows_after_a_resume(tmp_path):
     path = str(tmp_path / "metrics.csv")
     log = callbacks.MetricsCSV(path)

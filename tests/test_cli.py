@@ -2,10 +2,10 @@
 encode, traverse, evaluate, and the one-line errors.
 
 Runs are tiny: 256 shapes images drawn at 16x16 (so the small DCGAN
-networks), saved as a Keras-layout .npz, and 3 steps an epoch.
-Commands run in-process through `cli.main` where only their result matters,
-and as subprocesses where the exit status, a kill or the backend switch is the
-point.
+networks), saved as a Keras-layout .npz, and 3 steps an epoch. Commands run
+in-process through `cli.main` where only their result matters, and as
+subprocesses where the exit status, a kill, the backend or the terminal
+output is the point.
 """
 
 import csv
@@ -21,12 +21,11 @@ import pytest
 from PIL import Image
 
 import keras_infogan as ki
-from keras_infogan import callbacks, cli, grids
-
-from conftest import only_once
+from keras_infogan import callbacks, cli, grids, run
+from keras_infogan.recipe import Recipe
 
 TINY = [
-    "--noise", "4", "--categorical", "3", "--continuous", "2",
+    "--noise", "4", "--categorical", "3", "--continuous", "2", "--q-hidden", "16",
     "--batch-size", "32", "--steps-per-epoch", "3", "--seed", "1",
     "--grid-samples", "4", "--grid-steps", "5", "--verbose", "0",
 ]  # fmt: skip
@@ -34,25 +33,23 @@ CODES = ["categorical_0", "continuous_0", "continuous_1"]
 # Runs `keras-infogan train` and SIGKILLs it right after the checkpoint of epoch KILL_AFTER.
 KILLER = """
 import os, signal, sys
-from keras_infogan import callbacks, cli
-save = callbacks.Checkpoint.on_epoch_end
+from keras_infogan import cli
+from keras_infogan.callbacks import checkpoint
+save = checkpoint.Checkpoint.on_epoch_end
 def save_then_die(self, epoch, logs=None):
     save(self, epoch, logs)
     if epoch + 1 == int(os.environ["KILL_AFTER"]):
         os.kill(os.getpid(), signal.SIGKILL)
-callbacks.Checkpoint.on_epoch_end = save_then_die
+checkpoint.Checkpoint.on_epoch_end = save_then_die
 sys.exit(cli.main())
 """
 
 
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "keras_infogan", *args],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def run_cli(*args: str, env: dict | None = None, code: str | None = None) -> subprocess.CompletedProcess:
+    """`keras-infogan ARGS` in a new process (or the Python `code` with ARGS as its argv)."""
+    command = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "keras_infogan", *args]
+    environ = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    return subprocess.run(command, env={**environ, **(env or {})}, capture_output=True, text=True, timeout=600)
 
 
 def weights(path) -> list[np.ndarray]:
@@ -111,19 +108,20 @@ def run_dir(tmp_path_factory, tiny):
     return path
 
 
-def test_train_writes_the_run_directory(run_dir, capsys):
+def test_train_writes_the_run_directory(run_dir):
     with open(os.path.join(run_dir, "config.json")) as f:
         config = json.load(f)
     assert config["spec"] == {
-        "noise_dim": 4, "categorical": [3], "continuous": 2,
-        "continuous_prior": "uniform", "noise_prior": "uniform", "categorical_sampling": "independent",
+        "noise_dim": 4, "categorical": [3], "continuous": 2, "continuous_prior": "uniform", "noise_prior": "uniform",
     }  # fmt: skip
     assert config["backend"] == keras.backend.backend()
     assert config["image_shape"] == [16, 16, 1]
-    assert config["fit"] == {"epochs": 3, "batch_size": 32, "steps_per_epoch": 3, "seed": 1}
-    assert config["compile"]["d_optimizer"]["config"]["beta_1"] == 0.5
-    assert config["compile"]["categorical_augmentation"] == "none"
-    assert (config["compile"]["iic_weight"], config["compile"]["iic_augmentation"]) == (1.0, "affine_stroke")
+    assert {k: config["run"][k] for k in ("epochs", "batch_size", "steps_per_epoch", "seed")} == {
+        "epochs": 3, "batch_size": 32, "steps_per_epoch": 3, "seed": 1,
+    }  # fmt: skip
+    assert config["recipe"] == Recipe().resolved(has_categorical=True).get_config()
+    assert config["model"] == {"q_hidden": 16, "weight_init": "glorot"}
+    assert config["grid"] == {"samples": 4, "steps": 5, "value_range": [-2.0, 2.0]}
     assert sorted(os.listdir(os.path.join(run_dir, "grids"))) == [
         f"epoch_{e:03d}_{c}.png" for e in (1, 2, 3) for c in CODES
     ]
@@ -132,7 +130,7 @@ def test_train_writes_the_run_directory(run_dir, capsys):
     ]  # fmt: skip
     assert [r["epoch"] for r in csv_rows(os.path.join(run_dir, "metrics.csv"))] == ["1", "2", "3"]
     assert os.path.isfile(os.path.join(run_dir, "model.keras"))
-    if config["watch"]["tensorboard"]:
+    if config["run"]["tensorboard"]:
         assert os.listdir(os.path.join(run_dir, "logs", "train"))
         assert os.listdir(os.path.join(run_dir, "logs", "grids"))
 
@@ -149,47 +147,34 @@ def test_grids_have_the_expected_size_and_differ_between_values(run_dir):
     assert sweep.size == expected_grid_size(rows=4, cols=5)  # --grid-samples rows, --grid-steps columns.
 
 
-def test_resume_after_sigkill_ends_like_an_uninterrupted_run(run_dir, tiny, tmp_path, capsys):
-    """Also the reproducibility test: the killed run trained its first two
-    epochs from scratch in another process with the same --seed."""
+def test_a_killed_run_resumed_for_longer_ends_like_an_uninterrupted_run(run_dir, tiny, tmp_path, capsys):
+    """Also the reproducibility test: the killed run trained its first epoch
+    from scratch in another process with the same --seed; and the resumed run
+    trains one epoch past the two it was started for."""
     killed = str(tmp_path / "killed")
-    proc = subprocess.run(
-        [sys.executable, "-c", KILLER, "train", *tiny, "--epochs", "3", "--run-dir", killed, "--no-tensorboard"],
-        env={**os.environ, "KILL_AFTER": "2"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    args = ["train", *tiny, "--epochs", "2", "--run-dir", killed, "--no-tensorboard"]
+    proc = run_cli(*args, code=KILLER, env={"KILL_AFTER": "1"})
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
-    assert callbacks.Checkpoint(os.path.join(killed, "checkpoints")).latest()["epoch"] == 2
+    assert callbacks.Checkpoint(os.path.join(killed, "checkpoints")).latest()["epoch"] == 1
     assert not os.path.exists(os.path.join(killed, "model.keras"))
 
-    assert cli.main(["train", "--resume", killed]) == 0
-    assert "Trained 1 epochs (to epoch 3/3, 3 steps)" in capsys.readouterr().out
+    assert cli.main(["train", "--resume", killed, "--epochs", "3"]) == 0
+    assert "Trained 2 epochs (to epoch 3/3, 6 steps)" in capsys.readouterr().out
     assert [r["epoch"] for r in csv_rows(os.path.join(killed, "metrics.csv"))] == ["1", "2", "3"]
     assert sorted(os.listdir(os.path.join(killed, "grids")))[-1] == "epoch_003_continuous_1.png"
+    assert run.read_config(killed)["run"]["epochs"] == 3
     # Same seed, data order, optimizer and latent seed state: the same weights.
     assert_same_weights(os.path.join(run_dir, "model.keras"), os.path.join(killed, "model.keras"))
 
 
-def test_ctrl_c_then_resume_with_more_epochs(tiny, tmp_path, monkeypatch, capsys):
-    save = callbacks.Checkpoint.on_epoch_end
-
-    def save_then_ctrl_c(self, epoch, logs=None):
-        save(self, epoch, logs)
+def test_ctrl_c_says_how_to_resume(tiny, tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(callbacks.Checkpoint, "on_epoch_end", save_then_ctrl_c)
-    run = str(tmp_path / "stopped")
-    assert cli.main(["train", *tiny, "--epochs", "2", "--run-dir", run, "--no-tensorboard"]) == 130
-    assert f"interrupted; continue with `keras-infogan train --resume {run}`" in capsys.readouterr().err
-    monkeypatch.undo()
-
-    assert cli.main(["train", "--resume", run, "--epochs", "3"]) == 0  # Resume, and train longer.
-    assert "Trained 2 epochs (to epoch 3/3, 6 steps)" in capsys.readouterr().out
-    assert [r["epoch"] for r in csv_rows(os.path.join(run, "metrics.csv"))] == ["1", "2", "3"]
-    with open(os.path.join(run, "config.json")) as f:
-        assert json.load(f)["fit"]["epochs"] == 3
+    monkeypatch.setattr(run, "train", interrupted)
+    path = str(tmp_path / "stopped")
+    assert cli.main(["train", *tiny, "--run-dir", path]) == 130
+    assert f"interrupted; continue with `keras-infogan train --resume {path}`" in capsys.readouterr().err
 
 
 def test_generate_encode_traverse_evaluate(run_dir, shapes_npz, tmp_path, capsys):
@@ -224,7 +209,7 @@ def test_generate_encode_traverse_evaluate(run_dir, shapes_npz, tmp_path, capsys
 
     again = str(tmp_path / "again.npy")  # encode's output feeds generate.
     assert cli.main(["generate", model, again, "--codes", codes_csv]) == 0
-    assert np.load(again).shape == (6, 16, 16, 1)
+    np.testing.assert_array_equal(keras.models.load_model(model).encode(np.load(again))["categorical"][:, 0], [r["categorical_0"] for r in records])
 
     traversal = str(tmp_path / "traverse.png")
     assert cli.main(["traverse", model, "continuous_1", traversal, "--samples", "3", "--steps", "4"]) == 0
@@ -238,40 +223,38 @@ def test_generate_encode_traverse_evaluate(run_dir, shapes_npz, tmp_path, capsys
     assert 1 / 3 - 0.01 <= result["categorical_accuracy"] <= 1
 
 
-@pytest.mark.parametrize("command", ["train", "generate", "encode", "traverse", "evaluate", "export", "serve"])
-def test_every_command_has_help(command, capsys):
-    with pytest.raises(SystemExit) as stop:
-        cli.main([command, "--help"])
-    assert stop.value.code == 0
-    assert f"usage: keras-infogan {command}" in capsys.readouterr().out
-
-
-@only_once  # The same code on every backend; the in-process tests below run on each.
-def test_bad_arguments_give_one_line_and_status_2(tmp_path):
-    bad_flag = run_cli("train", "--epochs", "0")
-    assert bad_flag.returncode == 2
-    assert_one_line_error(bad_flag.stderr, "--epochs", "expected a positive integer, got '0'", "--help")
-
-    bad_spec = run_cli("train", "--categorical", "1", "--run-dir", str(tmp_path / "r"))
-    assert bad_spec.returncode == 2
-    assert_one_line_error(bad_spec.stderr, "categorical[0]", ">= 2")
-    assert not os.path.exists(tmp_path / "r")
+def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
+    written = {}
+    monkeypatch.setattr(run, "train", lambda run_dir, config, **kwargs: written.update(config))
+    flags = [
+        "--categorical-loss", "sigmoid", "--weight-init", "openai", "--iic-weight", "0.5",
+        "--d-learning-rate", "3e-4", "--beta-1", "0.6", "--grid-value-range", "-1", "1",
+    ]  # fmt: skip
+    assert cli.main(["train", *tiny, *flags, "--run-dir", str(tmp_path / "r")]) == 0
+    assert written["grid"]["value_range"] == [-1.0, 1.0]
+    model = run.build_model({**written, "image_shape": [16, 16, 1]})
+    assert (model.recipe.categorical_loss, model.recipe.iic_weight) == ("sigmoid", 0.5)
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    assert model.d_optimizer.beta_1 == model.g_optimizer.beta_1 == 0.6
+    assert model.weight_init == "openai" and model.q_hidden == 16
 
 
 @pytest.mark.parametrize(
     "args, phrase",
     [
-        (["train", "--resume", "{run}", "--noise", "8"], "leave out --noise"),
+        (["train", "--resume", "{run}", "--noise", "8", "--iic-weight", "0"], "leave out --iic-weight, --noise"),
         (["train", "--resume", "{tmp}"], "is not a run directory"),
         (["train", "--run-dir", "{run}"], "already holds a run; continue it with `--resume"),
         (["train", "--dataset", "{tmp}/missing.npz", "--run-dir", "{tmp}/r"], "No such .npz file"),
-        (["train", "--dataset", "{npz}", "--fixed-std", "0", "--run-dir", "{tmp}/r"], "--fixed-std must be positive, got 0"),
-        (["train", "--dataset", "{npz}", "--iic-weight", "-1", "--run-dir", "{tmp}/r"], "--iic-weight must be >= 0"),
+        (["train", "--dataset", "{npz}", "--fixed-std", "0", "--run-dir", "{tmp}/r"], "fixed_std must be positive, got 0"),
+        (["train", "--dataset", "{npz}", "--epochs", "0", "--run-dir", "{tmp}/r"], "epochs must be a positive integer, got 0"),
         (["train", "--dataset", "{npz}", "--iic-weight", "1", "--no-info-trains-trunk", "--run-dir", "{tmp}/r"], "needs info_trains_trunk=True"),
+        (["train", "--dataset", "{npz}", "--grid-value-range", "1", "-1", "--run-dir", "{tmp}/r"], "low < high"),
         (["train", "--resume", "{run}", "--epochs", "2"], "has already trained 3 epochs; pass --epochs 3 or more"),
         (["generate", "{tmp}/missing.keras", "{tmp}/x.png"], "no such model file"),
         (["generate", "{run}/model.keras", "{tmp}/x.gif"], "OUT must end in .png or .npy"),
         (["generate", "{run}/model.keras", "{tmp}/x.png", "--categorical", "1", "2"], "one value per categorical code"),
+        (["generate", "{run}/model.keras", "{tmp}/x.png", "--categorical", "3"], "categorical code 0 takes values 0..2"),
         (["encode", "{run}/model.keras", "{tmp}/missing.npy", "{tmp}/c.csv"], "no such input"),
         (["traverse", "{run}/model.keras", "continuous_7", "{tmp}/t.png"], "this model's codes are categorical_0"),
     ],
@@ -283,18 +266,65 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
     assert not os.path.exists(tmp_path / "r"), "a failed train must not leave a run behind"
 
 
-def test_unknown_adversarial_loss_is_refused_before_any_data_loads(tmp_path, capsys):
-    # The dataset does not exist: the flag must fail first, at parsing.
-    args = ["train", "--dataset", str(tmp_path / "missing.npz"), "--adversarial-loss", "wgan"]
+@pytest.mark.once
+def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys):
+    """keras-infogan 0.1 wrote `data`, `compile` (optimizers in full, the
+    recipe's fields, the retired categorical_augmentation), `fit` and
+    `watch`; such a run resumes with the same settings."""
+    old = str(tmp_path / "old")
+    os.makedirs(old)
+    config = run.read_config(run_dir)
+    adam = lambda lr: {"class_name": "Adam", "config": {"learning_rate": lr, "beta_1": 0.5}}  # noqa: E731
+    recipe = {k: v for k, v in config["recipe"].items() if k not in ("d_learning_rate", "g_learning_rate", "beta_1")}
+    settings, grid = config["run"], config["grid"]
+    legacy = {
+        **{k: config[k] for k in ("keras_infogan", "backend", "command", "spec", "model", "image_shape", "n_images")},
+        "data": {k: settings[k] for k in ("dataset", "split", "image_size")},
+        "compile": {"d_optimizer": adam(4e-4), "g_optimizer": adam(1e-3), **recipe, "categorical_augmentation": "none"},
+        "fit": {k: settings[k] for k in ("epochs", "batch_size", "steps_per_epoch", "seed")},
+        "watch": {
+            "grid_samples": grid["samples"], "grid_steps": grid["steps"], "grid_range": grid["value_range"],
+            **{k: settings[k] for k in ("grid_every", "checkpoint_every", "keep_checkpoints", "tensorboard")},
+        },
+    }  # fmt: skip
+    with open(os.path.join(old, "config.json"), "w") as f:
+        json.dump(legacy, f)
+    upgraded = run.read_config(old)
+    assert Recipe.from_config(upgraded.pop("recipe")) == Recipe.from_config(config.pop("recipe"))
+    assert {k: upgraded[k] for k in config} == config
+    assert cli.main(["train", "--resume", old, "--epochs", "1"]) == 0
+    assert "Trained 1 epochs (to epoch 1/1, 3 steps)" in capsys.readouterr().out
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("command", ["train", "generate", "encode", "traverse", "evaluate", "export", "serve"])
+def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as stop:
-        cli.main(args + ["--run-dir", str(tmp_path / "r")])
+        cli.main([command, "--help"])
+    assert stop.value.code == 0
+    assert f"usage: keras-infogan {command}" in capsys.readouterr().out
+
+
+@pytest.mark.once
+def test_bad_arguments_give_one_line_and_status_2(tmp_path, capsys):
+    bad_flag = run_cli("train", "--epochs", "x")
+    assert bad_flag.returncode == 2
+    assert_one_line_error(bad_flag.stderr, "--epochs", "invalid int value: 'x'", "--help")
+
+    assert cli.main(["train", "--categorical", "1", "--run-dir", str(tmp_path / "r")]) == 2
+    assert_one_line_error(capsys.readouterr().err, "categorical[0]", ">= 2")
+    assert not os.path.exists(tmp_path / "r")
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["train", "--categorical-augmentation", "slant"])
     assert stop.value.code == 2
-    assert_one_line_error(capsys.readouterr().err, "invalid choice: 'wgan'", "'hinge', 'lsgan', 'nonsaturating'")
+    assert_one_line_error(capsys.readouterr().err, "unrecognized arguments: --categorical-augmentation slant")
 
 
-@only_once
-def test_backend_flag_switches_the_backend(tmp_path):
-    # Keras is loaded (by the package) under tensorflow: the command restarts under jax.
+@pytest.mark.once
+def test_the_backend_is_chosen_before_keras_starts_and_tensorflow_stays_quiet(tmp_path):
+    """No re-exec: `--backend` sets the backend before the first Keras import,
+    and TensorFlow's native start-up lines stay off the terminal."""
     proc = run_cli(
         "train", "--backend", "jax", "--dataset", str(tmp_path / "missing.npz"), "--run-dir", str(tmp_path / "r"),
         env={"KERAS_BACKEND": "tensorflow"},
@@ -302,35 +332,16 @@ def test_backend_flag_switches_the_backend(tmp_path):
     assert "Training with the jax backend" in proc.stdout
     assert proc.returncode == 2
     assert_one_line_error(proc.stderr, "No such .npz file")
+    assert proc.stderr.count("\n") == 1, proc.stderr  # Nothing but our line.
+    loud = run_cli("train", "--dataset", str(tmp_path / "missing.npz"), env={"TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert "oneDNN" in loud.stderr  # Asked for: TensorFlow speaks.
 
 
-def test_loss_flags_reach_the_model(tiny, tmp_path):
-    path = str(tmp_path / "run")
-    flags = [
-        "--categorical-loss", "softmax", "--categorical-augmentation", "stroke_width", "--weight-init", "openai",
-        "--iic-weight", "0.5", "--iic-augmentation", "slant",
-    ]  # fmt: skip
-    assert cli.main(["train", *tiny, *flags, "--epochs", "1", "--run-dir", path]) == 0
-    with open(os.path.join(path, "config.json")) as f:
-        config = json.load(f)
-    assert config["compile"]["categorical_augmentation"] == "stroke_width"
-    assert config["model"]["weight_init"] == "openai"
-    model = keras.models.load_model(os.path.join(path, "model.keras"))
-    info = model.info_config
-    assert (info["categorical_loss"], info["categorical_augmentation"]) == ("softmax", "stroke_width")
-    assert model.weight_init == "openai"
-    assert (info["iic_weight"], info["iic_augmentation"]) == (0.5, "slant")
-
-
-def test_train_defaults_are_compile_defaults():
-    """The CLI's own copy of the recipe defaults matches `InfoGAN.compile`'s."""
-    compiled = cli._train_config(dict(cli.TRAIN_DEFAULTS), "train")["compile"]
-    model = ki.InfoGAN.for_images((16, 16, 1), ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2))
-    model.compile()
-    assert {k: compiled[k] for k in model.info_config} == model.info_config
-    for key in ("d_optimizer", "g_optimizer"):
-        ours = keras.saving.deserialize_keras_object(compiled[key])
-        theirs = getattr(model, key)
-        assert type(ours) is type(theirs)
-        assert float(ours.learning_rate) == pytest.approx(float(theirs.learning_rate))
-        assert ours.beta_1 == theirs.beta_1
+@pytest.mark.once
+def test_importing_the_cli_and_the_records_starts_no_backend():
+    code = (
+        "import sys, keras_infogan, keras_infogan.cli, keras_infogan.recipe, keras_infogan.contract, "
+        "keras_infogan.serving.client; print('keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr

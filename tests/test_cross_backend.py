@@ -1,20 +1,31 @@
-"""The same code gives the same numbers on tensorflow, jax and torch."""
+"""The same code gives the same numbers on tensorflow, jax and torch, and a
+model saved under one backend generates and trains on under the others."""
 
 import numpy as np
+import pytest
 
-from conftest import BACKENDS, only_once, run_worker
+from conftest import BACKENDS, run_workers
+
+pytestmark = pytest.mark.once
 
 # One Adam step moves weights by up to the learning rate (1e-3); float32
 # kernels of different backends agree to about 1e-5 after it.
 PARITY_ATOL = 1e-4
 
 
-@only_once
-def test_one_train_step_matches_across_backends(tmp_path):
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    root = tmp_path_factory.mktemp("backends")
+    for backend in BACKENDS:
+        (root / backend).mkdir()
+    run_workers("prepare", str(root))
+    return root
+
+
+def test_one_train_step_matches_across_backends(prepared):
     results = {}
     for backend in BACKENDS:
-        run_worker(backend, "step", str(tmp_path / f"{backend}.npz"))
-        with np.load(tmp_path / f"{backend}.npz") as f:
+        with np.load(prepared / backend / "step.npz") as f:
             results[backend] = [f[k] for k in f.files]
     reference = results["tensorflow"]
     for backend in ("jax", "torch"):
@@ -23,15 +34,11 @@ def test_one_train_step_matches_across_backends(tmp_path):
             np.testing.assert_allclose(b, a, atol=PARITY_ATOL, err_msg=f"{backend}, weight {i}")
 
 
-@only_once
-def test_model_saved_under_one_backend_loads_under_another(tmp_path):
+def test_model_saved_under_one_backend_loads_and_trains_under_another(prepared):
+    run_workers("check", str(prepared))
     for source in BACKENDS:
-        folder = tmp_path / source
-        folder.mkdir()
-        run_worker(source, "save", str(folder))
-        expected = np.load(folder / "images.npy")
+        expected = np.load(prepared / source / "images.npy")
         for target in BACKENDS:
             if target != source:
-                out = str(folder / f"{target}.npy")
-                run_worker(target, "generate", str(folder), out)
-                np.testing.assert_allclose(np.load(out), expected, atol=1e-5, err_msg=f"{source} -> {target}")
+                got = np.load(prepared / source / f"as_{target}.npy")
+                np.testing.assert_allclose(got, expected, atol=1e-5, err_msg=f"{source} -> {target}")

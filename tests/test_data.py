@@ -1,10 +1,10 @@
-import os
-
 import numpy as np
 import pytest
 
 import keras_infogan as ki
 from keras_infogan.data import loading
+
+pytestmark = pytest.mark.once
 
 
 def test_shapes_data_and_factors():

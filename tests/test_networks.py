@@ -4,8 +4,10 @@ import pytest
 
 import keras_infogan as ki
 from keras_infogan import networks
+from keras_infogan.layers import FastConv2DTranspose
 
 
+@pytest.mark.once
 def test_paper_mnist_networks(spec):
     g = networks.mnist_generator(spec.input_dim)
     trunk = networks.mnist_discriminator_trunk()
@@ -16,6 +18,7 @@ def test_paper_mnist_networks(spec):
     assert convs == [(64, (4, 4), (2, 2)), (128, (4, 4), (2, 2))]
 
 
+@pytest.mark.once
 def test_q_is_almost_free():
     """The paper: Q adds a small head to D; here under 5% of D's parameters."""
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
@@ -25,6 +28,7 @@ def test_q_is_almost_free():
     assert model.q_head.output.shape[-1] == 10 + 2 * 2
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("size, channels", [(32, 3), (64, 3)])
 def test_dcgan_networks(size, channels):
     spec = ki.LatentSpec(noise_dim=8, categorical=[10], continuous=4)
@@ -34,6 +38,7 @@ def test_dcgan_networks(size, channels):
     assert 0.0 <= images.min() and images.max() <= 1.0
 
 
+@pytest.mark.once
 def test_bad_network_shapes(spec):
     with pytest.raises(ValueError, match="power of two"):
         ki.InfoGAN.for_images((48, 40, 3), spec)
@@ -51,90 +56,11 @@ def test_user_networks(spec):
     assert np.isfinite(history.history["g_loss"][-1])
 
 
-CONV_TRANSPOSE_CASES = [
-    (4, 2, 7, "same", 1),
-    (4, 1, 5, "same", 1),
-    (3, 2, 6, "same", 1),
-    (5, 3, 4, "same", 1),
-    (3, (2, 1), 4, "same", 1),
-    (4, 2, 5, "valid", 1),
-    pytest.param(
-        3, 1, 5, "same", 2,
-        marks=pytest.mark.skipif(
-            keras.backend.backend() == "tensorflow",
-            reason="TensorFlow's CPU kernels take no dilated transposed convolution",
-        ),
-    ),
-]
-
-
-def _conv_transpose_pair(kernel, strides, size, padding, dilation):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(3, size, size + 1, 5)).astype("float32")
-    options = dict(strides=strides, padding=padding, dilation_rate=dilation)
-    ours = networks.FastConv2DTranspose(4, kernel, **options)
-    ref = keras.layers.Conv2DTranspose(4, kernel, **options)
-    ours.build(x.shape), ref.build(x.shape)
-    weights = [rng.normal(size=w.shape).astype("float32") for w in ref.get_weights()]
-    ours.set_weights(weights), ref.set_weights(weights)
-    return x, ours, ref
-
-
-@pytest.mark.parametrize("kernel, strides, size, padding, dilation", CONV_TRANSPOSE_CASES)
-def test_fast_conv_transpose_equals_conv_transpose(kernel, strides, size, padding, dilation):
-    """Same weights and config, same outputs as Keras' own layer."""
-    x, ours, ref = _conv_transpose_pair(kernel, strides, size, padding, dilation)
-    expected = keras.ops.convert_to_numpy(ref(x))
-    got = keras.ops.convert_to_numpy(ours(x))
-    assert got.shape == expected.shape == tuple(ours.compute_output_shape(x.shape))
-    np.testing.assert_allclose(got, expected, atol=1e-4 * np.abs(expected).max())
-    restored = networks.FastConv2DTranspose.from_config(ours.get_config())
-    assert restored.get_config() == ours.get_config()
-
-
-@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the custom gradient is JAX's")
-@pytest.mark.parametrize("kernel, strides, size, padding, dilation", CONV_TRANSPOSE_CASES)
-def test_fast_conv_transpose_gradients_equal_jax_autodiff(kernel, strides, size, padding, dilation):
-    """The custom VJP gives JAX's own gradients for the input, kernel and bias."""
-    import jax
-
-    x, ours, ref = _conv_transpose_pair(kernel, strides, size, padding, dilation)
-    r = np.random.default_rng(1).normal(size=ref.compute_output_shape(x.shape)).astype("float32")
-
-    def grads(layer):
-        def loss(x, weights):
-            out, _ = layer.stateless_call(weights, [], x)
-            return jax.numpy.vdot(out, r)
-
-        weights = [v.value for v in layer.trainable_variables]
-        return jax.grad(loss, argnums=(0, 1))(x, weights)
-
-    (dx, (dw, db)), (ex, (ew, eb)) = grads(ours), grads(ref)
-    for got, expected in ((dx, ex), (dw, ew), (db, eb)):
-        np.testing.assert_allclose(got, expected, atol=1e-4 * np.abs(expected).max())
-    assert np.abs(ew).max() > 0
-
-
-def test_fast_conv_transpose_takes_unknown_sizes():
-    inputs = keras.Input((None, None, 3))
-    model = keras.Model(inputs, networks.FastConv2DTranspose(2, 4, strides=2, padding="same")(inputs))
-    x = np.random.default_rng(1).normal(size=(2, 5, 6, 3)).astype("float32")
-    assert keras.ops.convert_to_numpy(model(x)).shape == (2, 10, 12, 2)
-
-
-def test_layers_saved_under_the_old_name_load():
-    layer = networks.FastConv2DTranspose(2, 4, strides=2, padding="same")
-    config = keras.saving.serialize_keras_object(layer)
-    config["registered_name"] = "keras_infogan>PhaseConv2DTranspose"
-    restored = keras.saving.deserialize_keras_object(config)
-    assert type(restored) is networks.FastConv2DTranspose
-    assert restored.get_config() == layer.get_config()
-
-
 def _slopes(layers) -> set:
     return {round(float(l.negative_slope), 6) for l in layers if isinstance(l, keras.layers.LeakyReLU)}
 
 
+@pytest.mark.once
 def test_openai_weight_init(spec):
     """openai/InfoGAN's N(0, 0.02) weights (truncated at 2 std in convs), batch
     norm with gamma ~ N(1, 0.02) and epsilon 1e-5, leaky slope 0.01; it survives
@@ -154,11 +80,12 @@ def test_openai_weight_init(spec):
     restored = ki.InfoGAN.from_config(model.get_config())
     assert restored.weight_init == "openai" and _slopes(restored.q_head.layers) == {0.01}
     g = networks.dcgan_generator(8, (32, 32, 3), weight_init="openai")
-    ups = [np.asarray(l.kernel) for l in g.layers if isinstance(l, networks.FastConv2DTranspose)]
+    ups = [np.asarray(l.kernel) for l in g.layers if isinstance(l, FastConv2DTranspose)]
     assert len(ups) == 3 and all(abs(k.std() - 0.02) < 0.004 for k in ups)
     assert not np.allclose(ups[-1], networks.dcgan_generator(8, (32, 32, 3), weight_init="openai").layers[-1].kernel)
 
 
+@pytest.mark.once
 def test_unknown_weight_init(spec):
     with pytest.raises(ValueError, match=r"Unknown weight_init 'dcgan'; choose one of \['glorot', 'openai'\]"):
         ki.InfoGAN.for_images((28, 28, 1), spec, weight_init="dcgan")

@@ -1,15 +1,13 @@
 """Serving: the export contract, the development server, the clients, TF Serving config.
 
-The server always runs TensorFlow, whatever KERAS_BACKEND is. Every test runs
-against two exports: a small hand-built SavedModel with the contract's three
-signatures (`build_fixture_export`), and a real `keras_infogan.export` of an
-InfoGAN built under the current backend (`build_keras_export`).
+The server always runs TensorFlow, whatever KERAS_BACKEND is, so these tests
+run once, against two versions of a real `keras_infogan.export` of a tiny
+InfoGAN (`build_export`).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import socket
 import subprocess
@@ -34,16 +32,15 @@ from tensorflow_serving.apis import (
 )
 from tensorflow_serving.config import model_server_config_pb2
 
+from keras_infogan import contract
 from keras_infogan.serving.client import GrpcClient, RestClient, ServingError, ServingTimeout
-from keras_infogan.serving.server import DEFAULT_MAX_BATCH, DevServer
+from keras_infogan.serving.server import DevServer
+
+pytestmark = pytest.mark.once
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_BATCH = 32  # The test server's limit; small so over-limit requests stay cheap.
 ATOL = 1e-6  # Served vs in-process float32 outputs (same graph, same CPU kernels).
-
-
-# ----------------------------------------------------------------------------
-# Fixture export: the contract of keras_infogan.export on a tiny linear model.
 
 
 @dataclass(frozen=True)
@@ -56,113 +53,6 @@ class Export:
     categorical: tuple[int, ...]
     continuous: int
     image_shape: tuple[int, int, int]
-
-
-class _FixtureInfoGAN(tf.Module):
-    """Images = sigmoid(fixed random linear map of [noise, one-hot codes, continuous])."""
-
-    def __init__(self, noise_dim, categorical, continuous, image_shape, seed):
-        super().__init__()
-        rng = np.random.default_rng(seed)
-        self.noise_dim, self.categorical = noise_dim, tuple(categorical)
-        self.continuous, self.image_shape = continuous, tuple(image_shape)
-        in_dim = noise_dim + sum(categorical) + continuous
-        pixels = math.prod(image_shape)
-        enc_dim = sum(categorical) + 2 * continuous
-        self.gen_w = tf.Variable(rng.normal(0, in_dim**-0.5, (in_dim, pixels)), dtype=tf.float32)
-        self.gen_b = tf.Variable(rng.normal(0, 0.1, pixels), dtype=tf.float32)
-        self.enc_w = tf.Variable(rng.normal(0, pixels**-0.5, (pixels, enc_dim)), dtype=tf.float32)
-        image = tf.TensorSpec([None, *image_shape], tf.float32)
-        self.generate = tf.function(
-            self._generate,
-            input_signature=[
-                tf.TensorSpec([None, noise_dim], tf.float32),
-                tf.TensorSpec([None, len(categorical)], tf.int32),
-                tf.TensorSpec([None, continuous], tf.float32),
-            ],
-        )
-        self.sample = tf.function(self._sample, input_signature=[tf.TensorSpec([None], tf.int64)])
-        self.encode = tf.function(self._encode, input_signature=[image])
-
-    def _images(self, noise, categorical, continuous):
-        one_hot = [tf.one_hot(categorical[:, i], k) for i, k in enumerate(self.categorical)]
-        z = tf.concat([noise, *one_hot, continuous], axis=-1)
-        flat = tf.sigmoid(z @ self.gen_w + self.gen_b)
-        return tf.reshape(flat, [-1, *self.image_shape])
-
-    def _generate(self, noise, categorical, continuous):
-        tf.debugging.assert_non_negative(
-            categorical, message="categorical code index must be >= 0"
-        )
-        tf.debugging.assert_less(
-            categorical,
-            tf.constant(self.categorical, tf.int32),
-            message=f"categorical code index must be < its category count {self.categorical}",
-        )
-        return {"images": self._images(noise, categorical, continuous)}
-
-    def _sample(self, seed):
-        def draw(s):
-            noise = tf.random.stateless_normal([self.noise_dim], seed=tf.stack([s, 0]))
-            codes = [
-                tf.random.stateless_uniform([], tf.stack([s, i + 1]), 0, k, dtype=tf.int32)
-                for i, k in enumerate(self.categorical)
-            ]
-            continuous = tf.random.stateless_uniform(
-                [self.continuous], tf.stack([s, tf.constant(-1, tf.int64)]), -1.0, 1.0
-            )
-            return noise, tf.stack(codes), continuous
-
-        noise, categorical, continuous = tf.map_fn(
-            draw, seed, fn_output_signature=(tf.float32, tf.int32, tf.float32)
-        )
-        return {
-            "images": self._images(noise, categorical, continuous),
-            "noise": noise,
-            "categorical": categorical,
-            "continuous": continuous,
-        }
-
-    def _encode(self, images):
-        h = tf.reshape(images, [tf.shape(images)[0], -1]) @ self.enc_w
-        n_cat, n_cont = sum(self.categorical), self.continuous
-        logits = h[:, :n_cat]
-        splits = tf.split(logits, list(self.categorical), axis=-1)
-        return {
-            "categorical": tf.stack(
-                [tf.argmax(s, axis=-1, output_type=tf.int32) for s in splits], axis=-1
-            ),
-            "categorical_probs": tf.concat([tf.nn.softmax(s) for s in splits], axis=-1),
-            "continuous": h[:, n_cat : n_cat + n_cont],
-            "continuous_std": tf.exp(h[:, n_cat + n_cont :]),
-        }
-
-
-def build_fixture_export(
-    export_dir: Path,
-    versions: tuple[int, ...] = (1, 2),
-    noise_dim: int = 4,
-    categorical: tuple[int, ...] = (3,),
-    continuous: int = 2,
-    image_shape: tuple[int, int, int] = (8, 8, 1),
-) -> Export:
-    """Writes `export_dir/<version>/` SavedModels with the contract's signatures.
-
-    Each version gets different weights, so tests can tell versions apart.
-    """
-    for version in versions:
-        module = _FixtureInfoGAN(noise_dim, categorical, continuous, image_shape, seed=version)
-        tf.saved_model.save(
-            module,
-            str(export_dir / str(version)),
-            signatures={
-                "serving_default": module.generate,
-                "sample": module.sample,
-                "encode": module.encode,
-            },
-        )
-    return Export(export_dir, tuple(versions), noise_dim, tuple(categorical), continuous,
-                  tuple(image_shape))
 
 
 def contract_signatures(export: Export) -> dict[str, dict[str, dict[str, tuple]]]:
@@ -188,23 +78,23 @@ def contract_signatures(export: Export) -> dict[str, dict[str, dict[str, tuple]]
     }
 
 
-def build_keras_export(export_dir: Path, versions: tuple[int, ...] = (1, 2)) -> Export:
+def build_export(export_dir: Path, versions: tuple[int, ...] = (1, 2)) -> Export:
     """Exports a tiny InfoGAN once per version, each with other weights."""
     import keras_infogan as ki
 
-    spec = ki.LatentSpec(noise_dim=4, categorical=[3], continuous=2)
+    from conftest import tiny_model
+
     for version in versions:
-        model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=version)
+        model = tiny_model(seed=version)
         model.compile()
         ki.export(model, str(export_dir), version=version)
-    return Export(export_dir, versions, spec.noise_dim, tuple(spec.categorical), spec.continuous, (28, 28, 1))
+    spec = model.spec
+    return Export(export_dir, versions, spec.noise_dim, tuple(spec.categorical), spec.continuous, model.image_shape)
 
 
-@pytest.fixture(scope="module", params=["fixture", "keras"])
-def export(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Export:
-    if request.param == "keras":
-        return build_keras_export(tmp_path_factory.mktemp("keras_export"))
-    return build_fixture_export(tmp_path_factory.mktemp("export"))
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Export:
+    return build_export(tmp_path_factory.mktemp("export"))
 
 
 @pytest.fixture(scope="module")
@@ -479,11 +369,11 @@ MALFORMED_REST = {
     ),
     "code too large": (
         lambda e: {"instances": _rows(e, 2, categorical=list(e.categorical))},
-        "index must be < its category count",
+        "categorical code 0 takes values 0..2",
     ),
     "negative code": (
         lambda e: {"instances": _rows(e, 1, categorical=[-1] * len(e.categorical))},
-        "categorical code index must be >= 0",
+        "categorical code 0 takes values 0..2",
     ),
     "batch over max_batch": (
         lambda e: {"instances": _rows(e, MAX_BATCH + 1)},
@@ -550,7 +440,7 @@ MALFORMED_GRPC = {
     ),
     "code too large": (
         lambda e: _grpc_case(e, categorical=np.array([e.categorical] * 2, np.int32)),
-        grpc.StatusCode.INVALID_ARGUMENT, "index must be < its category count",
+        grpc.StatusCode.INVALID_ARGUMENT, "categorical code 0 takes values 0..2",
     ),
     "batch over max_batch": (
         lambda e: generator_inputs(e, MAX_BATCH + 1),
@@ -594,7 +484,7 @@ def test_client_errors_carry_status_and_message(server: DevServer, export: Expor
     with pytest.raises(ServingError) as raised:
         RestClient(server.rest_url).generate(**bad)
     assert raised.value.http_status == 400
-    assert "category count" in raised.value.server_message
+    assert "takes values 0..2" in raised.value.server_message
     with pytest.raises(ServingError) as raised:
         RestClient(server.rest_url, model_name="nope").sample([1])
     assert raised.value.http_status == 404
@@ -622,6 +512,36 @@ def test_client_timeouts_and_unreachable_server() -> None:
     with pytest.raises(ServingError, match="Is the model server running") as raised:
         RestClient(f"http://127.0.0.1:{free_port}", timeout=2).sample([1])
     assert not isinstance(raised.value, ServingTimeout)
+
+
+def test_rest_body_over_the_limit_is_413_unread(server: DevServer, export: Export) -> None:
+    """The limit follows max_batch: a body that cannot hold max_batch rows'
+    worth more is refused from its Content-Length, before it is read."""
+    limit = server.repository.body_limit(MAX_BATCH, 32)
+    assert limit > len(json.dumps({"instances": _rows(export, MAX_BATCH)}))
+    with socket.create_connection(("127.0.0.1", server.rest_port), timeout=10) as sock:
+        sock.sendall(
+            f"POST /v1/models/infogan:predict HTTP/1.1\r\nHost: x\r\nContent-Length: {10**12}\r\n\r\n".encode()
+        )
+        reply = sock.makefile("rb").read().decode()  # The server answers and closes at once.
+    status_line, _, body = reply.partition("\r\n")
+    assert status_line.startswith("HTTP/1.1 413")
+    assert f"larger than the {limit} bytes that max_batch {MAX_BATCH} rows need" in body
+    status, _ = http("GET", f"{server.rest_url}/v1/models/infogan")
+    assert status == 200
+    big = json.dumps({"instances": [1] * (limit // 2)}).encode()  # Sent whole; the answer still arrives.
+    status, answer = http("POST", f"{server.rest_url}/v1/models/infogan:predict", big)
+    assert status == 413 and "max_batch" in answer["error"]
+
+
+def test_grpc_message_over_the_limit_is_refused(stub: Any, server: DevServer, export: Export) -> None:
+    limit = server.repository.body_limit(MAX_BATCH, 8)
+    rows = limit // (4 * export.noise_dim) + 1
+    request = _predict_request(**{**generator_inputs(export, 1), "noise": np.zeros((rows, export.noise_dim), "float32")})
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.Predict(request, timeout=30)
+    assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub.Predict(_predict_request(**generator_inputs(export, 2)), timeout=30).outputs["images"]
 
 
 # ----------------------------------------------------------------------------
@@ -746,7 +666,7 @@ def test_batching_parameters_parse() -> None:
         (REPO / "serving" / "batching_parameters.txt").read_text(), batching_parameters_class()()
     )
     sizes = list(params.allowed_batch_sizes)
-    assert params.max_batch_size.value == DEFAULT_MAX_BATCH  # Same limit as the dev server.
+    assert params.max_batch_size.value == contract.DEFAULT_MAX_BATCH  # Same limit as the dev server.
     assert sizes == sorted(sizes) and sizes[-1] == params.max_batch_size.value
     assert params.batch_timeout_micros.value > 0 and params.num_batch_threads.value >= 1
     assert params.max_enqueued_batches.value >= 1

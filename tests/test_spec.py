@@ -76,24 +76,22 @@ def test_normal_noise_prior():
     assert draw.min() < -2.5 and abs(draw.std() - 1.0) < 0.05
 
 
-def test_balanced_sampling_draws_each_value_equally_often_in_a_random_order():
-    spec = ki.LatentSpec(noise_dim=2, categorical=[10, 3], continuous=1, categorical_sampling="balanced")
-    seed = keras.random.SeedGenerator(4)
-    batches = [ops.convert_to_numpy(spec.sample(128, seed=seed)["categorical"]) for _ in range(40)]
-    for batch in batches:
-        assert batch.shape == (128, 2) and batch.dtype == np.int32
-        # 128 = 12 * 10 + 8: every value 12 or 13 times; 128 = 42 * 3 + 2: 42 or 43.
-        assert set(np.bincount(batch[:, 0], minlength=10)) == {12, 13}
-        assert set(np.bincount(batch[:, 1], minlength=3)) == {42, 43}
-    # Shuffled, not cycling through the values; and a new order every batch.
-    assert all(np.mean(np.diff(b[:, 0]) % 10 == 1) < 0.3 for b in batches)
-    assert len({b[:, 0].tobytes() for b in batches}) == 40
-    # Which 8 values get the 13th row changes from batch to batch, so over
-    # the batches no value is drawn less often than the others (480 = 40 * 12).
-    totals = np.bincount(np.stack(batches)[:, :, 0].ravel(), minlength=10)
-    assert totals.min() > 480
-    again = spec.sample(128, seed=keras.random.SeedGenerator(4))["categorical"]
-    np.testing.assert_array_equal(ops.convert_to_numpy(again), batches[0])
+def test_one_statement_of_the_priors_serves_every_source():
+    """`draw` with a source that records its calls: the parts, priors, shapes and order."""
+    spec = ki.LatentSpec(noise_dim=3, categorical=[4, 2], continuous=1, continuous_prior="normal")
+    calls = []
+
+    def real(prior, shape, part):
+        calls.append((part, prior, shape))
+        return np.zeros(shape, "float32")
+
+    def integers(high, shape, index):
+        calls.append((index, high, shape))
+        return np.full(shape, high - 1)
+
+    out = spec.draw((5,), real, integers, lambda columns: np.concatenate(columns, axis=-1))
+    assert calls == [("noise", "uniform", (5, 3)), (0, 4, (5, 1)), (1, 2, (5, 1)), ("continuous", "normal", (5, 1))]
+    np.testing.assert_array_equal(out["categorical"], [[3, 1]] * 5)
 
 
 def test_to_input_layout():
@@ -105,12 +103,16 @@ def test_to_input_layout():
 
 
 def test_config_round_trip():
-    spec = ki.LatentSpec(
-        noise_dim=3, categorical=[5], continuous=1, continuous_prior="normal", noise_prior="normal",
-        categorical_sampling="balanced",
-    )
+    spec = ki.LatentSpec(noise_dim=3, categorical=[5], continuous=1, continuous_prior="normal", noise_prior="normal")
     again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(spec))
     assert again == spec and again is not spec
+
+
+def test_retired_categorical_sampling_is_dropped_from_saved_configs():
+    config = ki.LatentSpec(noise_dim=3).get_config()
+    assert ki.LatentSpec.from_config({**config, "categorical_sampling": "independent"}) == ki.LatentSpec(noise_dim=3)
+    with pytest.warns(UserWarning, match="categorical_sampling='balanced' was retired"):
+        assert ki.LatentSpec.from_config({**config, "categorical_sampling": "balanced"}) == ki.LatentSpec(noise_dim=3)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +123,6 @@ def test_config_round_trip():
         ({"noise_dim": -1}, "noise_dim"),
         ({"continuous": -2}, "continuous"),
         ({"continuous_prior": "cauchy"}, "continuous_prior"),
-        ({"categorical_sampling": "stratified"}, "categorical_sampling"),
     ],
 )
 def test_bad_specs_name_the_field(kwargs, field):

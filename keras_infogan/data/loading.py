@@ -16,6 +16,8 @@ import numpy as np
 
 from keras_infogan.data import shapes
 
+__all__ = ["IMAGE_SUFFIXES", "image_files", "load", "load_arrays", "to_unit_range"]
+
 TFDS_NAMES = ("mnist", "fashion_mnist", "svhn_cropped", "celeb_a")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 SHAPES_SIZE = 20000

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["FACTOR_NAMES", "SPEC", "draw", "factor_matrix", "make_shapes"]
+
 SHAPES = ("square", "ellipse", "triangle")
 FACTOR_NAMES = ("shape", "scale", "rotation", "x", "y")
 N_SCALES = 6
 N_ROTATIONS = 40
 N_POSITIONS = 16
+# The latent spec that suits this data (three shapes, four continuous
+# factors): what `keras-infogan train` uses on it unless told otherwise.
+SPEC = {"noise_dim": 8, "categorical": [3], "continuous": 4}
 
 
 def _inside(shape: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -20,7 +20,6 @@ _EXPORTS = {
     "ServingTimeout": "client",
     "DevServer": "server",
     "serve": "server",
-    "DEFAULT_MAX_BATCH": "server",
 }
 
 __all__ = sorted(_EXPORTS)

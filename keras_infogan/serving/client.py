@@ -5,7 +5,7 @@ TensorFlow is not installed. `GrpcClient` uses the published
 `tensorflow-serving-api` stubs (and so TensorFlow for tensor conversion); it
 imports them when constructed.
 
-Both speak the export contract of `keras_infogan.export`:
+Both speak the serving contract of `keras_infogan.contract`:
 
 - `generate(noise, categorical, continuous)` -> images (`serving_default`)
 - `sample(seeds)` -> images and the codes drawn for each seed (`sample`)
@@ -26,19 +26,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from keras_infogan import contract
+
 if TYPE_CHECKING:
     import grpc
 
-_DTYPES = {
-    "noise": np.float32,
-    "categorical": np.int32,
-    "continuous": np.float32,
-    "seed": np.int64,
-    "images": np.float32,
-    "categorical_probs": np.float32,
-    "continuous_std": np.float32,
-}
-"""dtype of every named input and output tensor in the export contract."""
+__all__ = ["GrpcClient", "RestClient", "ServingError", "ServingTimeout"]
 
 
 class ServingError(RuntimeError):
@@ -71,7 +64,7 @@ class ServingTimeout(ServingError):
 def _as_input(name: str, value: ArrayLike) -> np.ndarray:
     """`value` as the contract dtype of input `name`, refusing lossy casts."""
     array = np.asarray(value)
-    dtype = np.dtype(_DTYPES[name])
+    dtype = np.dtype(contract.DTYPES[name])
     if dtype.kind in "iu" and array.dtype.kind not in "iu":
         raise TypeError(
             f"{name} must hold integer indices, got dtype {array.dtype}; "
@@ -108,15 +101,15 @@ class _Client(abc.ABC):
         [N, n_categorical]; leave out a kind of code the model has none of.
         """
         inputs = _generator_inputs(noise, categorical, continuous)
-        return self._predict("serving_default", inputs, single_output="images")["images"]
+        return self._predict(contract.GENERATE, inputs, single_output="images")["images"]
 
     def sample(self, seeds: ArrayLike) -> dict[str, np.ndarray]:
         """Images plus `noise`, `categorical`, `continuous` drawn for each seed."""
-        return self._predict("sample", {"seed": _as_input("seed", seeds)})
+        return self._predict(contract.SAMPLE, {"seed": _as_input("seed", seeds)})
 
     def encode(self, images: ArrayLike) -> dict[str, np.ndarray]:
         """`categorical`, `categorical_probs`, `continuous`, `continuous_std` of images."""
-        return self._predict("encode", {"images": _as_input("images", images)})
+        return self._predict(contract.ENCODE, {"images": _as_input("images", images)})
 
     @abc.abstractmethod
     def metadata(self) -> dict[str, Any]:
@@ -134,7 +127,7 @@ class _Client(abc.ABC):
 
 def _named_outputs(outputs: dict[str, Any]) -> dict[str, np.ndarray]:
     """JSON lists as arrays of each output's contract dtype."""
-    return {name: np.asarray(value, dtype=_DTYPES.get(name)) for name, value in outputs.items()}
+    return {name: np.asarray(value, dtype=contract.DTYPES.get(name)) for name, value in outputs.items()}
 
 
 class RestClient(_Client):
@@ -152,7 +145,7 @@ class RestClient(_Client):
     def __init__(
         self,
         base_url: str,
-        model_name: str = "infogan",
+        model_name: str = contract.MODEL_NAME,
         version: int | None = None,
         timeout: float = 10.0,
         format: Literal["instances", "inputs"] = "instances",  # noqa: A002
@@ -249,7 +242,7 @@ class GrpcClient(_Client):
     def __init__(
         self,
         target: str,
-        model_name: str = "infogan",
+        model_name: str = contract.MODEL_NAME,
         version: int | None = None,
         timeout: float = 10.0,
     ):
@@ -306,7 +299,7 @@ class GrpcClient(_Client):
         return {name: self._tf.make_ndarray(proto) for name, proto in response.outputs.items()}
 
     def metadata(self) -> dict[str, Any]:
-        from keras_infogan.serving.server import metadata_to_json
+        from keras_infogan.serving.metadata import metadata_to_json
 
         request = self._metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
         self._fill_model_spec(request.model_spec)

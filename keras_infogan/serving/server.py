@@ -17,6 +17,7 @@ import functools
 import gc
 import json
 import logging
+import math
 import re
 import signal
 import threading
@@ -41,15 +42,19 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
+from keras_infogan import contract
+from keras_infogan.serving.metadata import SIGNATURE_DEF_FIELD, metadata_to_json
+
+__all__ = ["DevServer", "ModelRepository", "RequestError", "serve"]
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BATCH = 128
-"""Rows per request the server accepts; matches `max_batch_size` in
-`serving/batching_parameters.txt`, so a request that works here also fits the
-real server's batcher."""
-
-DEFAULT_SIGNATURE = "serving_default"
-_SIGNATURE_DEF_FIELD = "signature_def"
+# A request body may hold `max_batch` rows of the widest signature's inputs,
+# at most this many bytes a value (JSON text, or a TensorProto), plus slack
+# for names and framing; a larger one is refused before it is read.
+_JSON_BYTES_PER_VALUE = 32
+_PROTO_BYTES_PER_VALUE = 8
+_BODY_SLACK = 64 * 1024
 
 _HTTP_STATUS = {
     grpc.StatusCode.INVALID_ARGUMENT: HTTPStatus.BAD_REQUEST,
@@ -99,6 +104,11 @@ class _Signature:
     inputs: dict[str, tf.TensorSpec]
     outputs: tuple[str, ...]
 
+    @property
+    def values_per_row(self) -> int:
+        """How many values one row of this signature's inputs holds."""
+        return sum(math.prod(d or 1 for d in spec.shape.as_list()[1:]) for spec in self.inputs.values())
+
 
 class Servable:
     """One loaded version of the model: its signatures and their metadata."""
@@ -128,7 +138,7 @@ class Servable:
 
     def signature(self, name: str) -> _Signature:
         """The signature `name` (empty = serving_default) or FAILED_PRECONDITION."""
-        name = name or DEFAULT_SIGNATURE
+        name = name or contract.GENERATE
         if name not in self.signatures:
             raise RequestError(
                 grpc.StatusCode.FAILED_PRECONDITION,
@@ -225,7 +235,7 @@ class ModelRepository:
         if not export_dir.is_dir():
             raise FileNotFoundError(
                 f"Export directory {export_dir} does not exist. Pass the directory "
-                "that keras_infogan.export wrote (it holds numeric version folders)."
+                "that keras_infogan.saved_model.export wrote (it holds numeric version folders)."
             )
         if (export_dir / "saved_model.pb").exists():
             raise ValueError(
@@ -238,12 +248,22 @@ class ModelRepository:
         if not versions:
             raise FileNotFoundError(
                 f"No numeric version folders under {export_dir}; expected "
-                f"{export_dir}/<version>/saved_model.pb as written by keras_infogan.export."
+                f"{export_dir}/<version>/saved_model.pb as written by keras_infogan.saved_model.export."
             )
         self.model_name = model_name
         self.servables = {
             v: Servable(v, export_dir / str(v)) for v in versions[-num_versions:]
         }
+
+    def body_limit(self, max_batch: int, bytes_per_value: int) -> int:
+        """The largest request, in bytes, that `max_batch` rows of the widest
+        signature's inputs need at `bytes_per_value` bytes a value."""
+        widest = max(
+            signature.values_per_row
+            for servable in self.servables.values()
+            for signature in servable.signatures.values()
+        )
+        return _BODY_SLACK + max_batch * widest * bytes_per_value
 
     def get(self, model_name: str, version: int | None) -> Servable:
         """The requested servable (latest when `version` is None) or NOT_FOUND."""
@@ -288,7 +308,7 @@ class ModelRepository:
         response = get_model_metadata_pb2.GetModelMetadataResponse()
         response.model_spec.name = model_name
         response.model_spec.version.value = servable.version
-        response.metadata[_SIGNATURE_DEF_FIELD].Pack(servable.signature_def_map)
+        response.metadata[SIGNATURE_DEF_FIELD].Pack(servable.signature_def_map)
         return response
 
 
@@ -398,6 +418,7 @@ class _RestApp:
     def __init__(self, repository: ModelRepository, max_batch: int):
         self.repository = repository
         self.max_batch = max_batch
+        self.max_body = repository.body_limit(max_batch, _JSON_BYTES_PER_VALUE)
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """Returns (HTTP status, JSON body); errors become `{"error": ...}`."""
@@ -466,20 +487,6 @@ def _parse_json_object(body: bytes) -> dict[str, Any]:
     return request
 
 
-def metadata_to_json(response: get_model_metadata_pb2.GetModelMetadataResponse) -> dict[str, Any]:
-    """TF Serving's REST metadata body: model_spec plus the unpacked signature_def map."""
-    signature_def_map = get_model_metadata_pb2.SignatureDefMap()
-    response.metadata[_SIGNATURE_DEF_FIELD].Unpack(signature_def_map)
-    options = dict(
-        preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
-    signature_defs = json_format.MessageToDict(signature_def_map, **options)
-    return {
-        "model_spec": json_format.MessageToDict(response.model_spec, **options),
-        "metadata": {_SIGNATURE_DEF_FIELD: signature_defs},
-    }
-
-
 class _RestHandler(BaseHTTPRequestHandler):
     """HTTP transport for `_RestApp` (one thread per connection)."""
 
@@ -499,13 +506,43 @@ class _RestHandler(BaseHTTPRequestHandler):
         except ValueError:
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "Invalid Content-Length header."})
             return
+        limit = self.server.app.max_body
+        if length > limit:
+            self.close_connection = True
+            self._reply(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                {
+                    "error": f"Request body of {length} bytes is larger than the {limit} bytes that "
+                    f"max_batch {self.server.app.max_batch} rows need; send fewer rows per request "
+                    "or raise the server's max_batch."
+                },
+            )
+            self._discard(length)
+            return
         self._reply(*self.server.app.handle("POST", self.path, self.rfile.read(length)))
+
+    def _discard(self, length: int, most: int = 16 * 1024 * 1024, wait: float = 0.5) -> None:
+        """Reads and drops up to `most` bytes of a refused body, while they keep
+        coming within `wait` seconds, so that a client still sending it gets
+        to read the answer."""
+        self.connection.settimeout(wait)
+        left = min(length, most)
+        try:
+            while left > 0:
+                chunk = self.rfile.read1(min(left, 64 * 1024))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:  # Nothing more within `wait`: the client stopped sending.
+            pass
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
@@ -611,10 +648,10 @@ class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         """Returns the signature_def map (the only metadata field TF Serving has)."""
         if not request.HasField("model_spec"):
             raise _invalid("Missing ModelSpec")
-        if list(request.metadata_field) != [_SIGNATURE_DEF_FIELD]:
+        if list(request.metadata_field) != [SIGNATURE_DEF_FIELD]:
             raise _invalid(
                 f"Metadata field(s) {list(request.metadata_field)} not supported; "
-                f"ask for metadata_field=['{_SIGNATURE_DEF_FIELD}']."
+                f"ask for metadata_field=['{SIGNATURE_DEF_FIELD}']."
             )
         spec = request.model_spec
         return self.repository.metadata(spec.name, _model_version(spec))
@@ -658,8 +695,8 @@ class DevServer:
         host: str = "127.0.0.1",
         rest_port: int = 8501,
         grpc_port: int = 8500,
-        model_name: str = "infogan",
-        max_batch: int = DEFAULT_MAX_BATCH,
+        model_name: str = contract.MODEL_NAME,
+        max_batch: int = contract.DEFAULT_MAX_BATCH,
         num_versions: int = 1,
         grpc_workers: int = 16,
     ):
@@ -692,8 +729,8 @@ class DevServer:
             raise RuntimeError("DevServer is already running; call stop() first.")
         rest_port, grpc_port = self._requested_ports
         options = [
-            ("grpc.max_send_message_length", -1),  # TF Serving allows any size, too.
-            ("grpc.max_receive_message_length", -1),
+            ("grpc.max_send_message_length", -1),
+            ("grpc.max_receive_message_length", self.repository.body_limit(self.max_batch, _PROTO_BYTES_PER_VALUE)),
             ("grpc.so_reuseport", 0),  # Fail, rather than share a port in use.
         ]
         self._grpc = grpc.server(
@@ -763,8 +800,8 @@ def serve(
     host: str = "127.0.0.1",
     rest_port: int = 8501,
     grpc_port: int = 8500,
-    model_name: str = "infogan",
-    max_batch: int = DEFAULT_MAX_BATCH,
+    model_name: str = contract.MODEL_NAME,
+    max_batch: int = contract.DEFAULT_MAX_BATCH,
     num_versions: int = 1,
 ) -> None:
     """Runs the development server until Ctrl-C or SIGTERM (`keras-infogan serve`).

@@ -6,17 +6,8 @@ temporary `.keras` file and rebuilt under TensorFlow in a subprocess: the
 SavedModel is then a plain TensorFlow graph (no jax2tf or torch export path,
 no Python of ours needed to serve it), the same whichever backend trained it.
 
-Signatures (the contract other tools depend on):
-
-- `serving_default`: `noise` float32 [N, noise_dim], `categorical` int32
-  [N, n_categorical], `continuous` float32 [N, n_continuous] -> `images`
-  float32 [N, H, W, C] in [0, 1]. Inputs the spec lacks are left out.
-- `sample`: `seed` int64 [N] -> `images`, `noise`, `categorical`,
-  `continuous`; a seed always gives the same draw.
-- `encode`: `images` float32 [N, H, W, C] -> `categorical` int32,
-  `categorical_probs` float32, `continuous` float32, `continuous_std` float32.
-
-A version folder is built beside its final place and renamed into it, so a
+The signatures are the serving contract of `keras_infogan.contract`. A
+version folder is built beside its final place and renamed into it, so a
 server watching `export_dir` never sees a half-written version.
 """
 
@@ -29,6 +20,10 @@ import subprocess
 import sys
 import tempfile
 from typing import Any
+
+from keras_infogan import contract
+
+__all__ = ["export", "next_version"]
 
 
 def next_version(export_dir: str) -> int:
@@ -72,11 +67,15 @@ def export(model: Any, export_dir: str, version: int | None = None) -> str:
 def _export_to(model: Any, path: str) -> None:
     import keras
 
+    from keras_infogan.model import InfoGAN
+
     if keras.backend.backend() != "tensorflow":
         _export_in_subprocess(model, path)
         return
     if isinstance(model, (str, os.PathLike)):
-        model = keras.models.load_model(model)
+        path_given, model = model, keras.models.load_model(model)
+        if not isinstance(model, InfoGAN):
+            raise ValueError(f"{path_given} holds a {type(model).__name__}, not an InfoGAN model.")
     _save_signatures(model, path)
 
 
@@ -87,7 +86,7 @@ def _export_in_subprocess(model: Any, path: str) -> None:
             model = os.path.join(tmp, "model.keras")
         env = dict(os.environ, KERAS_BACKEND="tensorflow")
         proc = subprocess.run(
-            [sys.executable, "-m", "keras_infogan.export", str(model), path],
+            [sys.executable, "-m", "keras_infogan.saved_model", str(model), path],
             env=env,
             capture_output=True,
             text=True,
@@ -101,45 +100,27 @@ def _save_signatures(model: Any, path: str) -> None:
 
     spec = model.spec
     h, w, c = model.image_shape
-    inputs = {}
-    if spec.noise_dim:
-        inputs["noise"] = tf.TensorSpec([None, spec.noise_dim], tf.float32, name="noise")
-    if spec.categorical:
-        inputs["categorical"] = tf.TensorSpec([None, spec.n_categorical], tf.int32, name="categorical")
-    if spec.continuous:
-        inputs["continuous"] = tf.TensorSpec([None, spec.continuous], tf.float32, name="continuous")
+    widths = {"noise": spec.noise_dim, "categorical": spec.n_categorical, "continuous": spec.continuous}
+    inputs = {
+        name: tf.TensorSpec([None, widths[name]], contract.DTYPES[name], name=name)
+        for name in contract.LATENT_DTYPES
+        if widths[name]
+    }
 
     def checked(latent: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         if "categorical" not in latent:
             return latent
         cat = latent["categorical"]
-        checks = [tf.debugging.assert_non_negative(cat, message="categorical code index must be >= 0")]
+        checks = []
         for i, k in enumerate(spec.categorical):
-            checks.append(
-                tf.debugging.assert_less(
-                    cat[:, i], k, message=f"categorical code {i} index must be < its category count {k}"
-                )
-            )
+            message = contract.categorical_range_message(i, k)
+            checks.append(tf.debugging.assert_non_negative(cat[:, i], message=message))
+            checks.append(tf.debugging.assert_less(cat[:, i], k, message=message))
         with tf.control_dependencies(checks):
             return {key: tf.identity(value) for key, value in latent.items()}
 
     def images_for(latent: dict[str, tf.Tensor]) -> tf.Tensor:
         return model.generator(spec.to_input(latent), training=False)
-
-    def draw(seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        key = tf.stack([seed, tf.zeros_like(seed)])
-        out = {}
-        if spec.noise_dim:
-            out["noise"] = _stateless(spec.noise_prior, [spec.noise_dim], key)
-        if spec.categorical:
-            keys = tf.random.experimental.stateless_split(key, spec.n_categorical)
-            out["categorical"] = tf.stack(
-                [tf.random.stateless_uniform([], keys[i], 0, k, dtype=tf.int32) for i, k in enumerate(spec.categorical)]
-            )
-        if spec.continuous:
-            cont_key = tf.random.experimental.stateless_fold_in(key, 1)
-            out["continuous"] = _stateless(spec.continuous_prior, [spec.continuous], cont_key)
-        return out
 
     module = tf.Module()
     module.generator = model.generator
@@ -151,26 +132,37 @@ def _save_signatures(model: Any, path: str) -> None:
     def serving_default(latent):
         return {"images": images_for(checked(latent))}
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64, name="seed")])
+    @tf.function(input_signature=[tf.TensorSpec([None], contract.DTYPES["seed"], name="seed")])
     def sample(seed):
-        latent = tf.map_fn(draw, seed, fn_output_signature=row)
+        latent = tf.map_fn(lambda s: _draw_row(spec, s), seed, fn_output_signature=row)
         return {"images": images_for(latent), **latent}
 
-    @tf.function(input_signature=[tf.TensorSpec([None, h, w, c], tf.float32, name="images")])
+    @tf.function(input_signature=[tf.TensorSpec([None, h, w, c], contract.DTYPES["images"], name="images")])
     def encode(images):
         return dict(model.encode_tensors(images))
 
-    tf.saved_model.save(
-        module, path, signatures={"serving_default": serving_default, "sample": sample, "encode": encode}
-    )
+    signatures = {contract.GENERATE: serving_default, contract.SAMPLE: sample, contract.ENCODE: encode}
+    tf.saved_model.save(module, path, signatures=signatures)
 
 
-def _stateless(prior: str, shape: list[int], key: Any) -> Any:
+def _draw_row(spec: Any, seed: Any) -> dict[str, Any]:
+    """One row of latents for one int64 seed, drawn in the graph by TF's
+    stateless ops from `spec.draw`'s priors: the same seed, the same row."""
     import tensorflow as tf
 
-    if prior == "uniform":
-        return tf.random.stateless_uniform(shape, key, -1.0, 1.0)
-    return tf.random.stateless_normal(shape, key)
+    key = tf.stack([seed, tf.zeros_like(seed)])
+    keys = {"noise": key, "continuous": tf.random.experimental.stateless_fold_in(key, 1)}
+    code_keys = tf.random.experimental.stateless_split(key, max(spec.n_categorical, 1))
+
+    def real(prior, shape, part):
+        if prior == "uniform":
+            return tf.random.stateless_uniform(shape, keys[part], -1.0, 1.0)
+        return tf.random.stateless_normal(shape, keys[part])
+
+    def integers(high, shape, index):
+        return tf.random.stateless_uniform(shape, code_keys[index], 0, high, dtype=tf.int32)
+
+    return spec.draw((), real, integers, lambda columns: tf.concat(columns, axis=-1))
 
 
 def main(argv: list[str] | None = None) -> None:

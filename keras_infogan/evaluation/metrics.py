@@ -1,17 +1,11 @@
-"""Evaluation metrics for InfoGAN: does each latent code capture one factor?
+"""Plain metrics of codes, labels and images, in numpy and scipy: does each
+latent code capture one factor?
 
-Two layers:
-
-* Pure numpy/scipy metrics (no Keras needed, importable without a model):
-  `unsupervised_accuracy`, `mutual_information_gap` / `mig_per_factor`,
-  the image-moment statistics `slant` and `width`, and the traversal scores
-  `traversal_effect` and `category_consistency`.
-* Model-level helpers that sample, generate and encode through an `InfoGAN`
-  model (`categorical_accuracy`, `mi_lower_bound`, `continuous_code_effects`,
-  `evaluate_shapes_mig`). They import nothing from Keras themselves; they only
-  call `model.generate`, `model.encode` and read `model.spec`.
-
-All logarithms are natural (nats).
+`unsupervised_accuracy`, `mutual_information_gap` / `mig_per_factor`, the
+image-moment statistics `slant` and `width`, and the traversal scores
+`traversal_effect` and `category_consistency`. They take arrays, not models
+(`measurements` runs a model to get them), and import no Keras. All
+logarithms are natural (nats).
 """
 
 from __future__ import annotations
@@ -34,16 +28,7 @@ __all__ = [
     "width",
     "traversal_effect",
     "category_consistency",
-    "categorical_accuracy",
-    "mi_lower_bound",
-    "continuous_code_effects",
-    "evaluate_shapes_mig",
 ]
-
-
-# --------------------------------------------------------------------------
-# Validation helpers
-# --------------------------------------------------------------------------
 
 
 def _as_int_vector(name: str, x: Any) -> np.ndarray:
@@ -130,9 +115,7 @@ def _as_traversals(name: str, x: Any) -> np.ndarray:
     return arr
 
 
-# --------------------------------------------------------------------------
 # 1. Unsupervised (Hungarian-matched) accuracy
-# --------------------------------------------------------------------------
 
 
 def unsupervised_accuracy(
@@ -185,9 +168,7 @@ def unsupervised_accuracy(
     return correct / predicted.shape[0], confusion, mapping
 
 
-# --------------------------------------------------------------------------
 # 2. Mutual information gap (MIG)
-# --------------------------------------------------------------------------
 
 
 def histogram_discretize(x: np.ndarray, bins: int = 20, name: str = "x") -> np.ndarray:
@@ -359,9 +340,7 @@ def mutual_information_gap(
     return float(np.mean(per_factor[~constant]))
 
 
-# --------------------------------------------------------------------------
 # 3. Image-moment statistics
-# --------------------------------------------------------------------------
 
 
 def _moments(images: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -436,9 +415,7 @@ def width(images: np.ndarray, deslant: bool = True) -> np.ndarray:
     return np.where(m00 > 0, 2.0 * np.sqrt(var / np.where(m00 > 0, m00, 1.0)), 0.0)
 
 
-# --------------------------------------------------------------------------
 # 4. Traversal scores
-# --------------------------------------------------------------------------
 
 
 def traversal_effect(values: np.ndarray, statistic: np.ndarray) -> float:
@@ -511,187 +488,3 @@ def category_consistency(categories: np.ndarray, reference: str = "centre") -> f
     else:
         raise ValueError(f"`reference` must be 'centre' or 'mode', got {reference!r}.")
     return float(np.mean(categories == ref[:, None]))
-
-
-# --------------------------------------------------------------------------
-# Model-level helpers
-# --------------------------------------------------------------------------
-
-
-def _check_positive(name: str, value: int) -> int:
-    if int(value) < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value}.")
-    return int(value)
-
-
-def categorical_accuracy(
-    model: Any,
-    images: np.ndarray,
-    labels: np.ndarray,
-    code: int = 0,
-    batch_size: int = 256,
-) -> tuple[float, np.ndarray, dict[int, int]]:
-    """Unsupervised accuracy of Q's categorical code `code` against true labels.
-
-    InfoGAN's headline MNIST result: the 10-way code, matched to the digit
-    classes by the best permutation, classifies real digits (paper: ~95%).
-
-    Args:
-        model: an InfoGAN model with `encode` and `spec`.
-        images: real images [N, H, W, C] in the model's input range.
-        labels: int [N] true classes.
-        code: which categorical code to evaluate.
-        batch_size: encode batch size.
-
-    Returns:
-        `(accuracy, confusion, mapping)` as in `unsupervised_accuracy`.
-    """
-    n_cat = len(model.spec.categorical)
-    if not 0 <= int(code) < n_cat:
-        raise ValueError(
-            f"`code` must index one of the model's {n_cat} categorical codes "
-            f"(0..{n_cat - 1}), got {code}."
-        )
-    labels = _as_int_vector("labels", labels)
-    if len(images) != labels.shape[0]:
-        raise ValueError(
-            f"`images` and `labels` must have the same length, got "
-            f"{len(images)} and {labels.shape[0]}."
-        )
-    encoded = model.encode(images, batch_size=batch_size)
-    predicted = np.asarray(encoded["categorical"])[:, int(code)]
-    return unsupervised_accuracy(predicted, labels, n_values=model.spec.categorical[int(code)])
-
-
-def mi_lower_bound(model: Any, n: int = 2000, seed: int = 0, batch_size: int = 256) -> float:
-    """Monte-Carlo estimate of InfoGAN's variational MI lower bound for the categorical codes.
-
-    Samples fresh latents, generates x = G(z, c), encodes it with Q and
-    returns sum over categorical codes of [H(c) + E log Q(c_true | x)] =
-    sum_k [log K_k + mean log Q(c_k | x)] in nats. It is at most
-    `sum log K_k` (the codes' entropy), reached when Q recovers every code
-    with certainty. Continuous codes are not included. Returns 0.0 for a
-    model without categorical codes.
-    """
-    n = _check_positive("n", n)
-    batch_size = _check_positive("batch_size", batch_size)
-    spec = model.spec
-    if not spec.categorical:
-        return 0.0
-    rng = np.random.default_rng(seed)
-    latents = spec.sample_numpy(n, rng)
-    images = model.generate(**latents, batch_size=batch_size)
-    probs = np.asarray(model.encode(images, batch_size=batch_size)["categorical_probs"], dtype=np.float64)
-    if probs.shape != (n, sum(spec.categorical)):
-        raise ValueError(
-            f"model.encode returned categorical_probs of shape {probs.shape}, "
-            f"expected {(n, sum(spec.categorical))}."
-        )
-    total = 0.0
-    offset = 0
-    for i, k in enumerate(spec.categorical):
-        block = probs[:, offset : offset + k]
-        offset += k
-        p_true = block[np.arange(n), latents["categorical"][:, i]]
-        total += float(np.log(k) + np.mean(np.log(np.clip(p_true, 1e-12, 1.0))))
-    return total
-
-
-def continuous_code_effects(
-    model: Any,
-    n_traversals: int = 32,
-    steps: int = 9,
-    span: float = 2.0,
-    seed: int = 0,
-    batch_size: int = 256,
-) -> dict[str, dict[str, float]]:
-    """How each continuous code changes slant and width, and whether it keeps the class.
-
-    For each continuous code j, `n_traversals` random latents are drawn and
-    code j is swept over `np.linspace(-span, span, steps)` with noise and all
-    other codes held fixed (the paper sweeps to +-2, beyond the training
-    range [-1, 1]). On the generated images it measures `slant` and `width`
-    and scores them with `traversal_effect` (median Spearman correlation,
-    signed), and scores Q's categorical code 0 along the traversals with
-    `category_consistency` (centre step as reference; NaN if the model has no
-    categorical code).
-
-    Returns:
-        `{"continuous_j": {"slant": r, "width": r, "category_consistency": f}}`
-        for j = 0..continuous-1 (empty dict if the model has no continuous code).
-    """
-    n_traversals = _check_positive("n_traversals", n_traversals)
-    steps = _check_positive("steps", steps)
-    batch_size = _check_positive("batch_size", batch_size)
-    if steps < 2:
-        raise ValueError(f"`steps` must be >= 2 to sweep a code, got {steps}.")
-    if not np.isfinite(span) or span <= 0:
-        raise ValueError(f"`span` must be a positive number, got {span}.")
-    spec = model.spec
-    sweep = np.linspace(-span, span, steps).astype(np.float32)
-    values = np.tile(sweep, (n_traversals, 1))
-    results: dict[str, dict[str, float]] = {}
-    for j in range(spec.continuous):
-        rng = np.random.default_rng(seed)
-        base = spec.sample_numpy(n_traversals, rng)
-        latents = {k: np.repeat(v, steps, axis=0) for k, v in base.items()}
-        latents["continuous"] = latents["continuous"].copy()
-        latents["continuous"][:, j] = values.reshape(-1)
-        images = model.generate(**latents, batch_size=batch_size)
-        entry = {
-            "slant": traversal_effect(values, slant(images).reshape(n_traversals, steps)),
-            "width": traversal_effect(values, width(images).reshape(n_traversals, steps)),
-        }
-        if spec.categorical:
-            cats = np.asarray(model.encode(images, batch_size=batch_size)["categorical"])
-            entry["category_consistency"] = category_consistency(
-                cats[:, 0].reshape(n_traversals, steps)
-            )
-        else:
-            entry["category_consistency"] = float("nan")
-        results[f"continuous_{j}"] = entry
-    return results
-
-
-def evaluate_shapes_mig(
-    model: Any,
-    images: np.ndarray,
-    factors: np.ndarray,
-    bins: int = 20,
-    batch_size: int = 256,
-    include_categorical: bool = True,
-    discrete_factors: bool = True,
-) -> float:
-    """MIG of an InfoGAN's Q on a shapes dataset (e.g. dSprites) with known factors.
-
-    Codes are Q's continuous means, plus (if `include_categorical`) the
-    categorical argmax of each categorical code as extra columns; all are
-    histogram-discretised into `bins` bins (an argmax with at most `bins`
-    categories keeps its values distinct). Constant factor columns (e.g.
-    dSprites' colour) are left out with a warning.
-
-    Args:
-        model: InfoGAN model with `encode`.
-        images: [N, H, W, C] images in the model's input range.
-        factors: [N, n_factors] ground-truth factor values (class indices, or
-            continuous values with `discrete_factors=False`).
-
-    Returns:
-        MIG (float).
-    """
-    factors = _as_matrix("factors", factors)
-    if len(images) != factors.shape[0]:
-        raise ValueError(
-            f"`images` and `factors` must have the same number of rows, got "
-            f"{len(images)} and {factors.shape[0]}."
-        )
-    encoded = model.encode(images, batch_size=batch_size)
-    columns = []
-    if model.spec.continuous:
-        columns.append(np.asarray(encoded["continuous"], dtype=np.float64))
-    if include_categorical and model.spec.categorical:
-        columns.append(np.asarray(encoded["categorical"], dtype=np.float64))
-    if not columns:
-        raise ValueError("The model has no codes to evaluate (no continuous or categorical code).")
-    codes = np.concatenate(columns, axis=1)
-    return mutual_information_gap(codes, factors, bins=bins, discrete_factors=discrete_factors)

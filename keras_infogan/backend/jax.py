@@ -1,57 +1,15 @@
-"""The JAX train step: pure functions of the state Keras threads through `fit`.
+"""The JAX train step: a pure function of the state Keras threads through `fit`.
 
 The model's variables are bound to the state's values with a
 `keras.StatelessScope`, so the shared loss code runs unchanged. G runs once
 under `jax.vjp`; its pullback takes the G+Q loss's gradient at the fakes back
 to G's weights after the D update.
-
-`conv_transpose` is the generator's up-convolution with a custom gradient
-(`networks.FastConv2DTranspose`).
 """
 
 import jax
 import keras
-from keras import ops
 
-
-def conv_transpose(inputs, kernel, **options):
-    """`keras.ops.conv_transpose` whose gradients are strided convolutions.
-
-    A transposed convolution is linear in its input: its transpose is the
-    ordinary strided convolution it inverts the shape of. The input gradient
-    is that convolution of the output gradient, and the kernel gradient is
-    the ordinary kernel gradient of that convolution. JAX's own derivative
-    goes through a convolution of a dilated input instead, whose kernel
-    gradient XLA on CPU computes about 10 times slower for the MNIST
-    generator's first up-convolution (BENCHMARKS.md). Reverse mode only, as
-    any `jax.custom_vjp`: `jax.jvp` through it raises.
-    """
-
-    def forward(x, w):
-        return ops.conv_transpose(x, w, **options)
-
-    def strided_conv(g, w, x):
-        """The transpose of `forward(., w)` (inputs shaped like x), at g."""
-        (out,) = jax.linear_transpose(lambda x: forward(x, w), x)(g)
-        return out
-
-    @jax.custom_vjp
-    def op(x, w):
-        return forward(x, w)
-
-    def op_forward(x, w):
-        return forward(x, w), (x, w)
-
-    def op_backward(saved, g):
-        # The op is bilinear: the kernel gradient is the pullback of
-        # w -> strided_conv(g, w) at x, and its value is the input gradient.
-        x, w = saved
-        dx, pull_back = jax.vjp(lambda w: strided_conv(g, w, x), w)
-        (dw,) = pull_back(x)
-        return dx, dw
-
-    op.defvjp(op_forward, op_backward)
-    return op(inputs, kernel)
+__all__ = ["train_step"]
 
 
 def _positions(variables, subset):

@@ -1,13 +1,7 @@
-"""Tests for keras_infogan.evaluation: metrics on constructed cases with known answers.
-
-The numpy/scipy metrics are tested directly; the model-level helpers are tested
-against a numpy stub model whose images and encoder are known exactly, and
-(when keras_infogan.model exists) smoke-tested on a tiny untrained InfoGAN.
-"""
+"""The plain metrics, on constructed cases with known answers."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
 import warnings
@@ -15,8 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
-import keras_infogan as ki
-from keras_infogan import evaluation as ev
+from keras_infogan.evaluation import metrics as ev
+
+pytestmark = pytest.mark.once
 
 # --------------------------------------------------------------------------
 # unsupervised_accuracy
@@ -328,140 +323,3 @@ def test_category_consistency_hand_checked():
         ev.category_consistency(cats, reference="first")
     with pytest.raises(ValueError, match="categories"):
         ev.category_consistency(cats.ravel())
-
-
-# --------------------------------------------------------------------------
-# Model-level helpers on a numpy stub with known behaviour
-# --------------------------------------------------------------------------
-
-
-class _StubModel:
-    """Draws a 32x32 bar: slant 0.25 * c0, thickness 1 + 2 * (c1 + 2) pixels,
-    horizontal position 10 + 5 * category.
-
-    `encode` reads the category from the ink's centroid column with
-    probability 0.9 (0.05 on the others), and returns as continuous codes the
-    measured slant / 0.25 and the number of ink pixels per row (the
-    thickness): each depends on one code only, since central moments ignore
-    the bar's position and row-wise thickness does not move the row centres.
-    """
-
-    spec = ki.LatentSpec(noise_dim=2, categorical=[3], continuous=2, noise_prior="normal")
-
-    def generate(self, noise=None, categorical=None, continuous=None, n=None, seed=None, batch_size=256):
-        n = len(categorical)
-        assert noise.shape == (n, 2) and continuous.shape == (n, 2)
-        imgs = np.zeros((n, 32, 32, 1), dtype=np.float32)
-        for i in range(n):
-            k, c0, c1 = int(categorical[i, 0]), continuous[i, 0], continuous[i, 1]
-            t = max(int(np.floor(1.5 + 2 * (c1 + 2))), 1)
-            imgs[i, ..., 0] = _sheared_bar(0.25 * c0, thickness=t, size=32, centre=10 + 5 * k)
-        return imgs
-
-    def encode(self, images, batch_size=256):
-        ink = np.asarray(images)[..., 0]
-        col_mass = ink.sum(axis=1)
-        cx = col_mass @ np.arange(ink.shape[2]) / ink.sum(axis=(1, 2))
-        cat = np.clip(np.round((cx - 10) / 5), 0, 2).astype(np.int64)
-        probs = np.full((len(images), 3), 0.05)
-        probs[np.arange(len(images)), cat] = 0.9
-        rows = ink.sum(axis=2)
-        thickness = rows.sum(axis=1) / (rows > 0).sum(axis=1)
-        cont = np.stack([ev.slant(images) / 0.25, thickness], axis=1)
-        return {
-            "categorical": cat[:, None],
-            "categorical_probs": probs,
-            "continuous": cont,
-            "continuous_std": np.ones_like(cont),
-        }
-
-
-def test_mi_lower_bound_of_stub_is_log_k_plus_log_q():
-    assert ev.mi_lower_bound(_StubModel(), n=90, seed=1, batch_size=32) == pytest.approx(
-        math.log(3) + math.log(0.9), abs=1e-9
-    )
-
-
-def test_categorical_accuracy_of_stub_with_permuted_labels():
-    model = _StubModel()
-    rng = np.random.default_rng(0)
-    cats = rng.integers(0, 3, (40, 1))
-    imgs = model.generate(rng.standard_normal((40, 2)), cats, rng.uniform(-1, 1, (40, 2)))
-    perm = np.array([2, 0, 1])
-    acc, conf, mapping = ev.categorical_accuracy(model, imgs, perm[cats[:, 0]])
-    assert acc == 1.0 and mapping == {0: 2, 1: 0, 2: 1} and conf.shape == (3, 3)
-    with pytest.raises(ValueError, match="code"):
-        ev.categorical_accuracy(model, imgs, cats[:, 0], code=1)
-
-
-def test_continuous_code_effects_of_stub():
-    effects = ev.continuous_code_effects(_StubModel(), n_traversals=6, steps=5, span=2.0, batch_size=7)
-    assert set(effects) == {"continuous_0", "continuous_1"}
-    assert effects["continuous_0"]["slant"] == pytest.approx(1.0)  # c0 drives slant
-    assert effects["continuous_1"]["width"] == pytest.approx(1.0)  # c1 drives width
-    for entry in effects.values():
-        assert set(entry) == {"slant", "width", "category_consistency"}
-        assert entry["category_consistency"] == 1.0  # the stub keeps its class
-
-
-def test_evaluate_shapes_mig_of_stub_grid():
-    model = _StubModel()
-    k, a, b = np.meshgrid(np.arange(3), np.arange(5), np.arange(5), indexing="ij")
-    factors = np.stack([k.ravel(), a.ravel(), b.ravel()], axis=1)
-    cont = np.stack([(factors[:, 1] - 2) * 0.5, (factors[:, 2] - 2) * 0.5], axis=1)
-    imgs = model.generate(np.zeros((len(factors), 2)), factors[:, :1], cont)
-    # Codes [slant, thickness, category] each follow one factor of a full
-    # factorial grid, so MI with the other factors is exactly 0: MIG = 1.
-    assert ev.evaluate_shapes_mig(model, imgs, factors) == pytest.approx(1.0)
-    # Without the categorical column nothing captures factor 0.
-    no_cat = ev.evaluate_shapes_mig(model, imgs, factors, include_categorical=False)
-    assert no_cat == pytest.approx(2 / 3)
-    with pytest.raises(ValueError, match="same number of rows"):
-        ev.evaluate_shapes_mig(model, imgs, factors[:-1])
-
-
-# --------------------------------------------------------------------------
-# Smoke test on a tiny untrained InfoGAN (only once keras_infogan.model exists)
-# --------------------------------------------------------------------------
-
-
-def _has_model() -> bool:
-    try:
-        return importlib.util.find_spec("keras_infogan.model") is not None
-    except ImportError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def tiny_model():
-    if not _has_model():
-        pytest.skip("keras_infogan.model is not written yet")
-    import keras_infogan
-
-    spec = keras_infogan.LatentSpec(noise_dim=4, categorical=[3], continuous=2)
-    return keras_infogan.InfoGAN.for_images((28, 28, 1), spec)
-
-
-def test_untrained_model_mi_lower_bound(tiny_model):
-    # n = 20 everywhere: JAX compiles per batch shape, one shape keeps this fast.
-    value = ev.mi_lower_bound(tiny_model, n=20, seed=0)
-    assert math.isfinite(value)
-    assert value <= math.log(3) + 1e-6
-
-
-def test_untrained_model_effects_and_metrics(tiny_model):
-    effects = ev.continuous_code_effects(tiny_model, n_traversals=4, steps=5, seed=0)
-    assert set(effects) == {"continuous_0", "continuous_1"}
-    for entry in effects.values():
-        assert set(entry) == {"slant", "width", "category_consistency"}
-        assert -1.0 <= entry["slant"] <= 1.0 and -1.0 <= entry["width"] <= 1.0
-        assert 1 / 5 <= entry["category_consistency"] <= 1.0
-
-    rng = np.random.default_rng(0)
-    images = tiny_model.generate(n=20, seed=0)
-    assert images.shape == (20, 28, 28, 1)
-    acc, conf, mapping = ev.categorical_accuracy(tiny_model, images, rng.integers(0, 3, 20))
-    assert 0.0 <= acc <= 1.0 and conf.shape[0] == 3 and conf.sum() == 20
-    assert len(mapping) == min(conf.shape)
-    mig = ev.evaluate_shapes_mig(tiny_model, images, rng.integers(0, 4, (20, 2)))
-    assert 0.0 <= mig <= 1.0

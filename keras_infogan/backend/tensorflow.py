@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+__all__ = ["train_step"]
+
 
 def train_step(model, data):
     real, latent = model.unpack_batch(data)

@@ -1,0 +1,29 @@
+"""The PyTorch train step: eager autograd, one backward pass per update.
+
+Each backward pass is restricted to the variables its optimizer updates
+(`backward(inputs=...)`), so the G+Q pass computes no gradients for D's
+weights, only the gradient through D to the fakes.
+"""
+
+import torch
+
+__all__ = ["train_step"]
+
+
+def _apply(model, optimizer, loss, variables):
+    model.zero_grad(set_to_none=True)
+    loss.backward(inputs=[v.value for v in variables])
+    with torch.no_grad():
+        optimizer.apply([v.value.grad for v in variables], variables)
+
+
+def train_step(model, data):
+    real, latent = model.unpack_batch(data)
+    fake = model.fake_images(latent)
+    d_loss, d_logs = model.discriminator_loss(real, fake.detach(), latent)
+    _apply(model, model.d_optimizer, d_loss, model.d_variables)
+    g_loss, g_logs = model.generator_loss(fake, latent)
+    _apply(model, model.g_optimizer, g_loss, model.g_variables)
+    with torch.no_grad():
+        model.optimizer.iterations.assign_add(1)
+        return model.update_metrics({k: v.detach() for k, v in {**d_logs, **g_logs}.items()})

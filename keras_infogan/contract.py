@@ -1,0 +1,54 @@
+"""The serving contract: what an exported InfoGAN takes and returns.
+
+One place for the names, dtypes and valid ranges that the export writes, the
+development server checks and the clients send, and that `InfoGAN.generate`
+checks too. Plain Python: importing it needs no TensorFlow and no Keras.
+
+Signatures:
+
+- `serving_default`: `noise` float32 [N, noise_dim], `categorical` int32
+  [N, n_categorical], `continuous` float32 [N, n_continuous] -> `images`
+  float32 [N, H, W, C] in [0, 1]. Inputs the spec lacks are left out.
+- `sample`: `seed` int64 [N] -> `images`, `noise`, `categorical`,
+  `continuous`; a seed always gives the same draw.
+- `encode`: `images` float32 [N, H, W, C] -> `categorical` int32,
+  `categorical_probs` float32, `continuous` float32, `continuous_std` float32.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_MAX_BATCH",
+    "DTYPES",
+    "GENERATE",
+    "LATENT_DTYPES",
+    "MODEL_NAME",
+    "SAMPLE",
+    "ENCODE",
+    "SIGNATURES",
+    "categorical_range_message",
+]
+
+GENERATE = "serving_default"
+SAMPLE = "sample"
+ENCODE = "encode"
+SIGNATURES = (GENERATE, SAMPLE, ENCODE)
+
+LATENT_DTYPES = {"noise": "float32", "categorical": "int32", "continuous": "float32"}
+DTYPES = {
+    **LATENT_DTYPES,
+    "seed": "int64",
+    "images": "float32",
+    "categorical_probs": "float32",
+    "continuous_std": "float32",
+}
+
+MODEL_NAME = "infogan"
+DEFAULT_MAX_BATCH = 128
+"""Rows per request; matches `max_batch_size` in `serving/batching_parameters.txt`,
+so a request that the development server takes also fits TF Serving's batcher."""
+
+
+def categorical_range_message(code: int, categories: int) -> str:
+    """The error for a categorical index outside 0..categories-1, wherever it is checked."""
+    return f"categorical code {code} takes values 0..{categories - 1}"

@@ -1,0 +1,191 @@
+"""The training recipe: every choice of InfoGAN's objective and of its two
+optimizers, each with its default, stated once.
+
+`InfoGAN.compile` takes its defaults from `Recipe()`, the CLI makes its
+`train` flags from `Recipe`'s fields, a run's `config.json` and a `.keras`
+file's compile config store `Recipe.get_config()`, and the benchmark scripts
+build their flags the same way. BENCHMARKS.md holds the measurement behind
+each default. Importing this module imports no Keras backend.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ADVERSARIAL_LOSSES",
+    "CATEGORICAL_LOSSES",
+    "CONTINUOUS_LOSSES",
+    "CONTINUOUS_WEIGHTS",
+    "IIC_AUGMENTATIONS",
+    "IIC_WEIGHT",
+    "Recipe",
+    "check_choice",
+]
+
+ADVERSARIAL_LOSSES = ("nonsaturating", "lsgan", "hinge")
+CATEGORICAL_LOSSES = ("softmax", "sigmoid")
+CONTINUOUS_LOSSES = ("fixed_std", "gaussian")
+IIC_AUGMENTATIONS = ("affine_stroke",)
+# The continuous weight each continuous loss gets unless one is given: a
+# learned std can swamp the other terms, so "gaussian" is weighted down.
+CONTINUOUS_WEIGHTS = {"fixed_std": 1.0, "gaussian": 0.1}
+# The IIC weight where the term can train (a categorical code, read in D's
+# update) unless one is given; elsewhere the term is off.
+IIC_WEIGHT = 1.0
+
+# Options of earlier versions that lost their measurements
+# (docs/experiments.md): the value that meant today's behaviour, and what now
+# happens instead. A saved file naming one loads with the option dropped.
+_RETIRED = {
+    "categorical_augmentation": ("none", "Q reads G's images as they are"),
+}
+_RETIRED_AUGMENTATIONS = ("slant", "stroke_width", "slant_stroke")
+
+
+def check_choice(option: str, value: Any, choices: tuple[str, ...]) -> Any:
+    """`value` if it is one of `choices`, else a ValueError naming `option` and them."""
+    if value not in choices:
+        raise ValueError(f"Unknown {option} {value!r}; choose one of {list(choices)}.")
+    return value
+
+
+def _help(text: str, **more: Any) -> dict[str, Any]:
+    return {"help": text, **more}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """InfoGAN's training objective and its optimizers' settings.
+
+    Fields left None are resolved by `resolved` for a given spec. The
+    defaults are openai/InfoGAN's MNIST recipe (the info term also trains D's
+    trunk, fixed-std continuous codes) with softmax cross-entropy, D at twice
+    the paper's learning rate, and an IIC term on augmented real images
+    (Ji et al., 2019) beyond the paper; BENCHMARKS.md has their tables.
+
+    Example:
+
+    >>> Recipe(categorical_loss="sigmoid", iic_weight=0.0).categorical_loss
+    'sigmoid'
+    """
+
+    d_learning_rate: float = field(default=4e-4, metadata=_help("Adam learning rate of D, and of Q's head when the info term trains the trunk"))
+    g_learning_rate: float = field(default=1e-3, metadata=_help("Adam learning rate of G, and of Q's head otherwise"))
+    beta_1: float = field(default=0.5, metadata=_help("Adam's beta_1 for both optimizers"))
+    adversarial_loss: str = field(default="nonsaturating", metadata=_help("GAN objective", choices=ADVERSARIAL_LOSSES))
+    categorical_loss: str = field(
+        default="softmax",
+        metadata=_help("categorical info loss: softmax cross-entropy, or sigmoid cross-entropy on the one-hot code (the paper's form)", choices=CATEGORICAL_LOSSES),
+    )
+    continuous_loss: str = field(
+        default="fixed_std",
+        metadata=_help("continuous info loss: Gaussian NLL with a fixed std, or with a learned, bounded std", choices=CONTINUOUS_LOSSES),
+    )
+    categorical_weight: float = field(default=1.0, metadata=_help("lambda of the categorical info term"))
+    continuous_weight: float | None = field(
+        default=None, metadata=_help("lambda of the continuous info term; None: 1 with fixed_std, 0.1 with gaussian")
+    )
+    fixed_std: float = field(default=1.0, metadata=_help("the std of continuous_loss fixed_std"))
+    info_trains_trunk: bool = field(
+        default=True, metadata=_help("the info term also trains D's shared trunk, and Q's head updates with D (openai/InfoGAN)")
+    )
+    iic_weight: float | None = field(
+        default=None,
+        metadata=_help("weight of the IIC term on real images, beyond the paper; None: 1 with a categorical code read in D's update, else 0; 0: the paper's objective"),
+    )
+    iic_augmentation: str = field(
+        default="affine_stroke",
+        metadata=_help("augmentation of the IIC term's second reading of each real image", choices=IIC_AUGMENTATIONS),
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("d_learning_rate", "g_learning_rate", "fixed_std"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}.")
+        if not 0 <= self.beta_1 < 1:
+            raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}.")
+        for name in ("categorical_weight", "continuous_weight", "iic_weight"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise ValueError(f"{name} must be >= 0 (0 turns the term off), got {value!r}.")
+        check_choice("adversarial_loss", self.adversarial_loss, ADVERSARIAL_LOSSES)
+        check_choice("categorical_loss", self.categorical_loss, CATEGORICAL_LOSSES)
+        check_choice("continuous_loss", self.continuous_loss, CONTINUOUS_LOSSES)
+        if self.iic_augmentation in _RETIRED_AUGMENTATIONS:
+            raise ValueError(
+                f"iic_augmentation {self.iic_augmentation!r} was retired in keras-infogan 0.2; "
+                f"use {IIC_AUGMENTATIONS[0]!r}."
+            )
+        check_choice("iic_augmentation", self.iic_augmentation, IIC_AUGMENTATIONS)
+
+    def resolved(self, has_categorical: bool) -> Recipe:
+        """This recipe with every None filled in for a spec with or without a
+        categorical code; a ValueError where its settings cannot train."""
+        continuous_weight = self.continuous_weight
+        if continuous_weight is None:
+            continuous_weight = CONTINUOUS_WEIGHTS[self.continuous_loss]
+        iic_weight = self.iic_weight
+        if iic_weight is None:
+            iic_weight = IIC_WEIGHT if has_categorical and self.info_trains_trunk else 0.0
+        if iic_weight and not has_categorical:
+            raise ValueError("iic_weight > 0 needs a categorical code in the spec; the spec has none. Set iic_weight=0.")
+        if iic_weight and not self.info_trains_trunk:
+            raise ValueError(
+                "iic_weight > 0 trains Q's head in D's update, which needs info_trains_trunk=True; "
+                "set it, or set iic_weight=0."
+            )
+        return dataclasses.replace(self, continuous_weight=float(continuous_weight), iic_weight=float(iic_weight))
+
+    def optimizers(self) -> tuple[Any, Any]:
+        """D's and G's optimizers: Adam at this recipe's rates and beta_1."""
+        import keras
+
+        return (
+            keras.optimizers.Adam(self.d_learning_rate, beta_1=self.beta_1, name="d_adam"),
+            keras.optimizers.Adam(self.g_learning_rate, beta_1=self.beta_1, name="g_adam"),
+        )
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def take_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """Removes the recipe's fields from `options` and returns them; a
+        retired option is a ValueError saying so."""
+        for option in _RETIRED:
+            if option in options:
+                raise ValueError(f"{option} was retired in keras-infogan 0.2 ({_RETIRED[option][1]}); leave it out.")
+        return {name: options.pop(name) for name in cls.field_names() if name in options}
+
+    def get_config(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Recipe:
+        """The recipe of a saved config. An option retired since it was written
+        is dropped (with a warning where it changed training); an unknown
+        option is a ValueError."""
+        config = dict(config)
+        for option, (neutral, instead) in _RETIRED.items():
+            value = config.pop(option, neutral)
+            if value != neutral:
+                warnings.warn(
+                    f"{option}={value!r} was retired in keras-infogan 0.2 and is dropped: {instead}.",
+                    stacklevel=2,
+                )
+        if config.get("iic_augmentation") in _RETIRED_AUGMENTATIONS:
+            warnings.warn(
+                f"iic_augmentation={config['iic_augmentation']!r} was retired in keras-infogan 0.2; "
+                f"the IIC term now uses {IIC_AUGMENTATIONS[0]!r}.",
+                stacklevel=2,
+            )
+            config["iic_augmentation"] = IIC_AUGMENTATIONS[0]
+        unknown = sorted(set(config) - set(cls.field_names()))
+        if unknown:
+            raise ValueError(f"Unknown recipe option(s) {', '.join(unknown)}; the options are {', '.join(cls.field_names())}.")
+        return cls(**config)
