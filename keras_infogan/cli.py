@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.argv = argv
         with warnings.catch_warnings():
-            warnings.formatwarning = _one_line_warning
+            warnings.showwarning = _show_warning
             return args.handler(args)
     except (UserError, ValueError, OSError) as e:
         message = " ".join(str(e).split()) or type(e).__name__
@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED
 
 
-def _one_line_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> str:
-    return f"{PROG}: warning: {message}\n"
+def _show_warning(message: Any, *args: Any, **kwargs: Any) -> None:
+    """Warnings as one line each, like errors."""
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
 # ----------------------------------------------------------------- backend

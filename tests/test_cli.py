@@ -270,7 +270,8 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
 def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys):
     """keras-infogan 0.1 wrote `data`, `compile` (optimizers in full, the
     recipe's fields, the retired categorical_augmentation), `fit` and
-    `watch`; such a run resumes with the same settings."""
+    `watch`; such a run resumes with the same settings, the retired option
+    dropped with a one-line warning."""
     old = str(tmp_path / "old")
     os.makedirs(old)
     config = run.read_config(run_dir)
@@ -280,7 +281,7 @@ def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys
     legacy = {
         **{k: config[k] for k in ("keras_infogan", "backend", "command", "spec", "model", "image_shape", "n_images")},
         "data": {k: settings[k] for k in ("dataset", "split", "image_size")},
-        "compile": {"d_optimizer": adam(4e-4), "g_optimizer": adam(1e-3), **recipe, "categorical_augmentation": "none"},
+        "compile": {"d_optimizer": adam(4e-4), "g_optimizer": adam(1e-3), **recipe, "categorical_augmentation": "slant"},
         "fit": {k: settings[k] for k in ("epochs", "batch_size", "steps_per_epoch", "seed")},
         "watch": {
             "grid_samples": grid["samples"], "grid_steps": grid["steps"], "grid_range": grid["value_range"],
@@ -290,10 +291,13 @@ def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys
     with open(os.path.join(old, "config.json"), "w") as f:
         json.dump(legacy, f)
     upgraded = run.read_config(old)
-    assert Recipe.from_config(upgraded.pop("recipe")) == Recipe.from_config(config.pop("recipe"))
+    with pytest.warns(UserWarning, match="categorical_augmentation='slant' was retired"):
+        assert Recipe.from_config(upgraded.pop("recipe")) == Recipe.from_config(config.pop("recipe"))
     assert {k: upgraded[k] for k in config} == config
     assert cli.main(["train", "--resume", old, "--epochs", "1"]) == 0
-    assert "Trained 1 epochs (to epoch 1/1, 3 steps)" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "Trained 1 epochs (to epoch 1/1, 3 steps)" in out
+    assert "keras-infogan: warning: categorical_augmentation='slant' was retired in keras-infogan 0.2 and is dropped" in err
 
 
 @pytest.mark.once
