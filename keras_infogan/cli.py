@@ -109,10 +109,13 @@ def _wanted_backend(argv: list[str]) -> str | None:
     command = argv[0] if argv else None
     if command in ("export", "serve"):
         return "tensorflow"
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     pre.add_argument("--backend")
     pre.add_argument("--resume")
-    known, _ = pre.parse_known_args(argv[1:])
+    try:
+        known, _ = pre.parse_known_args(argv[1:])
+    except argparse.ArgumentError:
+        return None  # The full parser reports it.
     if known.backend in BACKENDS:
         return known.backend
     config = os.path.join(known.resume or "", "config.json")
@@ -236,9 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="K" if flag == "categorical" else "N",
             help=f"{meanings[flag]} (default: {library}; on the shapes data {data})",
         )
-    for prior in ("continuous_prior", "noise_prior"):
+    for prior, of in (("continuous_prior", "the continuous codes"), ("noise_prior", "the noise")):
         latent.add_argument(
-            "--" + prior.replace("_", "-"), choices=PRIORS, help=f"prior of the {prior.split('_')[0]} (default: {_default(LatentSpec, prior)})"
+            "--" + prior.replace("_", "-"), choices=PRIORS, help=f"prior of {of} (default: {_default(LatentSpec, prior)})"
         )
     latent.add_argument(
         "--q-hidden", type=_positive_int, metavar="N", help=f"width of Q's hidden layer (default: {_default(InfoGAN, 'q_hidden')})"

@@ -37,7 +37,7 @@ def add_flags(parser: Any, cls: type, prefix: str = "", skip: tuple[str, ...] = 
             if "choices" in f.metadata:
                 options["choices"] = f.metadata["choices"]
             else:
-                options["metavar"] = {int: "N", float: "X", str: "S"}[kind]
+                options["metavar"] = f.metadata.get("metavar", {int: "N", float: "X", str: "S"}[kind])
         parser.add_argument("--" + (prefix + f.name).replace("_", "-"), **options)
 
 

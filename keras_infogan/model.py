@@ -162,9 +162,11 @@ class InfoGAN(keras.Model):
         options = Recipe.take_options(kwargs)
         recipe = dataclasses.replace(recipe or Recipe(), **options)
         self.recipe = recipe.resolved(has_categorical=bool(self.spec.categorical))
-        default_d, default_g = self.recipe.optimizers()
-        self.d_optimizer = backend.prepare_optimizer(d_optimizer or default_d)
-        self.g_optimizer = backend.prepare_optimizer(g_optimizer or default_g)
+        if d_optimizer is None or g_optimizer is None:
+            default_d, default_g = self.recipe.optimizers()
+            d_optimizer, g_optimizer = d_optimizer or default_d, g_optimizer or default_g
+        self.d_optimizer = backend.prepare_optimizer(d_optimizer)
+        self.g_optimizer = backend.prepare_optimizer(g_optimizer)
         self.adversarial = losses.get_adversarial_loss(self.recipe.adversarial_loss)
         d_ids = {id(v) for v in self._d_step_layers_variables()}
         d_opt, g_opt = self.d_optimizer, self.g_optimizer

@@ -50,8 +50,11 @@ class RunSettings:
     grid of every code to open at its end.
     """
 
-    dataset: str = field(default="shapes", metadata={"help": "'shapes', a TFDS name (mnist, ...), a Keras-layout .npz file or an image folder"})
-    split: str = field(default="train", metadata={"help": "split of a TFDS or .npz dataset"})
+    dataset: str = field(
+        default="shapes",
+        metadata={"help": "'shapes', a TFDS name (mnist, ...), a Keras-layout .npz file or an image folder", "metavar": "SOURCE"},
+    )
+    split: str = field(default="train", metadata={"help": "split of a TFDS or .npz dataset", "metavar": "SPLIT"})
     image_size: tuple[int, int] | None = field(default=None, metadata={"help": "resize the images to H x W", "metavar": ("H", "W")})
     epochs: int = field(default=1, metadata={"help": "epochs to train (with --resume: the new total)"})
     batch_size: int = field(default=64, metadata={"help": "images per step"})
