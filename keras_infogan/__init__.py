@@ -1,12 +1,14 @@
 """keras-infogan: InfoGAN (Chen et al., 2016) for Keras 3 on TensorFlow, JAX and PyTorch.
 
-The names below are imported on first use, so that `keras-infogan` can pick
-the Keras backend before anything imports Keras. Where Keras is already
-imported (its backend chosen), they are imported at once, which registers the
-classes `keras.models.load_model` needs.
+Importing the package imports no Keras backend, so that `keras-infogan` can
+choose the backend first. The names below are imported on first use. The
+classes `keras.models.load_model` needs (`InfoGAN` and those it holds) are
+registered as soon as Keras itself is imported, before or after this package.
 """
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import sys
 
 __version__ = "0.2.0"
@@ -35,5 +37,35 @@ def __dir__():
     return __all__
 
 
+def _register_classes() -> None:
+    """Imports the model module, whose import registers the serializable classes."""
+    try:
+        importlib.import_module("keras_infogan.model")
+    except ImportError:  # A backend keras-infogan does not run on: using it says so.
+        pass
+
+
+class _AfterKerasImport(importlib.abc.MetaPathFinder):
+    """Registers the classes right after Keras is first imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            execute(module)
+            _register_classes()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 if "keras" in sys.modules:
-    importlib.import_module("keras_infogan.model")
+    _register_classes()
+else:
+    sys.meta_path.insert(0, _AfterKerasImport())

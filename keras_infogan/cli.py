@@ -35,6 +35,7 @@ __all__ = ["build_parser", "main"]
 
 PROG = "keras-infogan"
 BACKENDS = ("tensorflow", "jax", "torch")
+TENSORFLOW_COMMANDS = ("export", "serve")  # They run under TensorFlow whatever the backend.
 USAGE_ERROR = 2
 INTERRUPTED = 130
 # Spec flags and where their defaults come from: the shapes data's own spec,
@@ -86,7 +87,7 @@ def _start_keras(argv: list[str]) -> None:
     keras_module = sys.modules.get("keras")
     if keras_module is not None:
         running = keras_module.backend.backend()
-        if backend and backend != running and argv[:1] not in (["export"], ["serve"]):
+        if backend and backend != running and argv[0] not in TENSORFLOW_COMMANDS:
             raise UserError(
                 f"Keras already runs the {running} backend in this process; the {backend} backend needs a "
                 f"new one: run `{PROG}` from a shell"
@@ -107,7 +108,7 @@ def _start_keras(argv: list[str]) -> None:
 def _wanted_backend(argv: list[str]) -> str | None:
     """--backend, else a resumed run's backend; TensorFlow for export and serve."""
     command = argv[0] if argv else None
-    if command in ("export", "serve"):
+    if command in TENSORFLOW_COMMANDS:
         return "tensorflow"
     pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     pre.add_argument("--backend")
@@ -121,7 +122,8 @@ def _wanted_backend(argv: list[str]) -> str | None:
     config = os.path.join(known.resume or "", "config.json")
     if command == "train" and known.resume and os.path.isfile(config):
         with open(config) as f:
-            return json.load(f).get("backend")
+            saved = json.load(f)
+        return saved.get("backend") if isinstance(saved, dict) else None  # `train` reports a bad config.
     return None
 
 
@@ -154,10 +156,6 @@ def _default(function: Any, name: str) -> Any:
     return inspect.signature(function).parameters[name].default
 
 
-def _show(value: Any) -> str:
-    return " ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -187,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     from keras_infogan.model import InfoGAN
     from keras_infogan.recipe import Recipe
     from keras_infogan.run import RunSettings
-    from keras_infogan.serving.server import serve
+    from keras_infogan.serving.server import DevServer
     from keras_infogan.spec import PRIORS, LatentSpec
 
     common = argparse.ArgumentParser(add_help=False)
@@ -231,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "continuous": "number of continuous codes",
     }
     for flag, field in SPEC_FLAGS.items():
-        library, data = (_show(v) for v in (_default(LatentSpec, field), shapes.SPEC[field]))
+        library, data = (flags.show(v) for v in (_default(LatentSpec, field), shapes.SPEC[field]))
         latent.add_argument(
             f"--{flag}",
             type=int,
@@ -363,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("max_batch", _positive_int, "largest batch a request may send"),
         ("num_versions", _positive_int, "newest versions served"),
     ):
-        default = _default(serve, name)
+        default = _default(DevServer, name)
         serve_parser.add_argument(
             "--" + name.replace("_", "-"), type=kind, default=default, metavar="X" if kind is str else "N",
             help=f"{meaning} (default: {default})",
@@ -458,7 +456,11 @@ def _load_model(path: str):
 
     if not os.path.isfile(path):
         raise UserError(f"no such model file: {path!r}; pass a .keras file, e.g. RUN_DIR/model.keras")
-    model = keras.models.load_model(path)
+    try:
+        model = keras.models.load_model(path)
+    except (TypeError, KeyError) as e:  # Keras' words for a file it cannot rebuild.
+        cause = str(e).rpartition("Exception encountered: ")[2]  # Keras nests the first cause.
+        raise UserError(f"cannot load {path}: {cause.split('. ')[0]}") from e
     if not isinstance(model, InfoGAN):
         raise UserError(f"{path} holds a {type(model).__name__}, not an InfoGAN model")
     return model

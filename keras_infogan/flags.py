@@ -14,7 +14,7 @@ import types
 import typing
 from typing import Any
 
-__all__ = ["add_flags", "given", "record"]
+__all__ = ["add_flags", "given", "record", "show"]
 
 
 def add_flags(parser: Any, cls: type, prefix: str = "", skip: tuple[str, ...] = ()) -> None:
@@ -27,7 +27,7 @@ def add_flags(parser: Any, cls: type, prefix: str = "", skip: tuple[str, ...] = 
         kind, args = _kind(hints[f.name])
         options: dict[str, Any] = {"dest": prefix + f.name, "default": None}
         help_text = f.metadata.get("help", "")
-        options["help"] = f"{help_text} (default: {_show(f.default)})"
+        options["help"] = f"{help_text} (default: {show(f.default)})"
         if kind is bool:
             options["action"] = argparse.BooleanOptionalAction
         elif kind is tuple:
@@ -62,7 +62,8 @@ def _kind(hint: Any) -> tuple[type, tuple]:
     return hint, ()
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A default as a flag takes it."""
     if isinstance(value, (tuple, list)):
         return " ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
     if isinstance(value, float):

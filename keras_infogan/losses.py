@@ -1,10 +1,10 @@
 """InfoGAN's losses, written once with `keras.ops` for every backend.
 
 Adversarial objectives are small classes with a discriminator and a generator
-term, looked up by the names `recipe.ADVERSARIAL_LOSSES` offers, so a new GAN
-objective is one class here, its name there, and no change to the training
-step. The info terms are plain functions: `-L_I` split into a categorical and
-a continuous part, and the IIC term beside them.
+term, registered by name in `ADVERSARIAL_LOSSES`, so a new GAN objective is
+one class here and no change to the training step (`Recipe` offers every
+name registered). The info terms are plain functions: `-L_I` split into a
+categorical and a continuous part, and the IIC term beside them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 
 from keras import ops
 
-from keras_infogan.recipe import check_choice
-
 __all__ = [
     "ADVERSARIAL_LOSSES",
+    "CATEGORICAL_LOSSES",
+    "CONTINUOUS_LOSSES",
     "AdversarialLoss",
     "HingeLoss",
     "LeastSquaresLoss",
@@ -33,6 +33,8 @@ __all__ = [
 
 LOG_STD_MIN = -3.0
 LOG_STD_MAX = 2.0
+CATEGORICAL_LOSSES = ("softmax", "sigmoid")
+CONTINUOUS_LOSSES = ("fixed_std", "gaussian")
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -96,7 +98,9 @@ ADVERSARIAL_LOSSES = {cls.name: cls for cls in (NonSaturatingLoss, LeastSquaresL
 
 def get_adversarial_loss(name: str) -> AdversarialLoss:
     """Returns the adversarial loss registered under `name`."""
-    return ADVERSARIAL_LOSSES[check_choice("adversarial_loss", name, tuple(ADVERSARIAL_LOSSES))]()
+    if name not in ADVERSARIAL_LOSSES:
+        raise ValueError(f"Unknown adversarial_loss {name!r}; choose one of {list(ADVERSARIAL_LOSSES)}.")
+    return ADVERSARIAL_LOSSES[name]()
 
 
 def split_categorical(logits: Any, categories: list[int]) -> list[Any]:
@@ -191,9 +195,7 @@ def bounded_log_std(raw: Any) -> Any:
     return LOG_STD_MIN + (LOG_STD_MAX - LOG_STD_MIN) * ops.sigmoid(raw)
 
 
-def continuous_info_loss(
-    mean: Any, log_std: Any, codes: Any, kind: str = "gaussian", fixed_std: float = 1.0
-) -> Any:
+def continuous_info_loss(mean: Any, log_std: Any, codes: Any, kind: str, fixed_std: float) -> Any:
     """Factored Gaussian negative log-likelihood of the continuous codes.
 
     Args:

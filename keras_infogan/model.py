@@ -148,7 +148,8 @@ class InfoGAN(keras.Model):
 
         Args:
             d_optimizer: D's optimizer, and Q's head's when the info term
-                trains the trunk (default: Adam at `recipe.d_learning_rate`).
+                trains the trunk (default: Adam at `recipe.d_learning_rate`;
+                a given optimizer keeps its own settings).
             g_optimizer: G's optimizer, and Q's head's otherwise (default:
                 Adam at `recipe.g_learning_rate`).
             recipe: a `Recipe`; default `Recipe()`, whose fields document
@@ -162,11 +163,8 @@ class InfoGAN(keras.Model):
         options = Recipe.take_options(kwargs)
         recipe = dataclasses.replace(recipe or Recipe(), **options)
         self.recipe = recipe.resolved(has_categorical=bool(self.spec.categorical))
-        if d_optimizer is None or g_optimizer is None:
-            default_d, default_g = self.recipe.optimizers()
-            d_optimizer, g_optimizer = d_optimizer or default_d, g_optimizer or default_g
-        self.d_optimizer = backend.prepare_optimizer(d_optimizer)
-        self.g_optimizer = backend.prepare_optimizer(g_optimizer)
+        self.d_optimizer = backend.prepare_optimizer(d_optimizer or self.recipe.optimizer("d"))
+        self.g_optimizer = backend.prepare_optimizer(g_optimizer or self.recipe.optimizer("g"))
         self.adversarial = losses.get_adversarial_loss(self.recipe.adversarial_loss)
         d_ids = {id(v) for v in self._d_step_layers_variables()}
         d_opt, g_opt = self.d_optimizer, self.g_optimizer
@@ -212,11 +210,13 @@ class InfoGAN(keras.Model):
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
         config = dict(config)
-        optimizers = {key: keras.saving.deserialize_keras_object(config.pop(key)) for key in ("d_optimizer", "g_optimizer")}
-        # Files written before the recipe record hold its fields at the top level.
-        keras_args = inspect.signature(keras.Model.compile).parameters
-        recipe = config.pop("recipe", None) or {k: config.pop(k) for k in list(config) if k not in keras_args}
-        self.compile(**optimizers, recipe=Recipe.from_config(recipe), **config)
+        keras_args = {k: config.pop(k) for k in list(config) if k in inspect.signature(keras.Model.compile).parameters}
+        if "recipe" in config:
+            recipe = Recipe.from_config(config["recipe"])
+        else:  # keras-infogan 0.1 wrote the recipe's fields beside the optimizers.
+            recipe = Recipe.from_legacy_compile(config)
+        optimizers = {key: keras.saving.deserialize_keras_object(config[key]) for key in ("d_optimizer", "g_optimizer")}
+        self.compile(**optimizers, recipe=recipe, **keras_args)
 
     # --------------------------------------------------------------- the math
 

@@ -1,11 +1,12 @@
 """The training recipe: every choice of InfoGAN's objective and of its two
 optimizers, each with its default, stated once.
 
-`InfoGAN.compile` takes its defaults from `Recipe()`, the CLI makes its
-`train` flags from `Recipe`'s fields, a run's `config.json` and a `.keras`
-file's compile config store `Recipe.get_config()`, and the benchmark scripts
-build their flags the same way. BENCHMARKS.md holds the measurement behind
-each default. Importing this module imports no Keras backend.
+`InfoGAN.compile` takes its defaults from `Recipe()`, the CLI (and
+`benchmarks/mnist_recipe.py`) makes its flags from `Recipe`'s fields, and a
+run's `config.json` and a `.keras` file's compile config store
+`Recipe.get_config()`. The choices are the names the losses and
+augmentations register. BENCHMARKS.md holds the measurement behind each
+default.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
+
+from keras_infogan import augment, losses
 
 __all__ = [
     "ADVERSARIAL_LOSSES",
@@ -26,10 +29,10 @@ __all__ = [
     "check_choice",
 ]
 
-ADVERSARIAL_LOSSES = ("nonsaturating", "lsgan", "hinge")
-CATEGORICAL_LOSSES = ("softmax", "sigmoid")
-CONTINUOUS_LOSSES = ("fixed_std", "gaussian")
-IIC_AUGMENTATIONS = ("affine_stroke",)
+ADVERSARIAL_LOSSES = tuple(losses.ADVERSARIAL_LOSSES)
+CATEGORICAL_LOSSES = losses.CATEGORICAL_LOSSES
+CONTINUOUS_LOSSES = losses.CONTINUOUS_LOSSES
+IIC_AUGMENTATIONS = tuple(augment.AUGMENTATIONS)
 # The continuous weight each continuous loss gets unless one is given: a
 # learned std can swamp the other terms, so "gaussian" is weighted down.
 CONTINUOUS_WEIGHTS = {"fixed_std": 1.0, "gaussian": 0.1}
@@ -140,14 +143,13 @@ class Recipe:
             )
         return dataclasses.replace(self, continuous_weight=float(continuous_weight), iic_weight=float(iic_weight))
 
-    def optimizers(self) -> tuple[Any, Any]:
-        """D's and G's optimizers: Adam at this recipe's rates and beta_1."""
+    def optimizer(self, net: str) -> Any:
+        """The default optimizer of `net` ("d" or "g"): Adam at this recipe's
+        rate for it and its beta_1."""
         import keras
 
-        return (
-            keras.optimizers.Adam(self.d_learning_rate, beta_1=self.beta_1, name="d_adam"),
-            keras.optimizers.Adam(self.g_learning_rate, beta_1=self.beta_1, name="g_adam"),
-        )
+        rate = {"d": self.d_learning_rate, "g": self.g_learning_rate}[net]
+        return keras.optimizers.Adam(rate, beta_1=self.beta_1, name=f"{net}_adam")
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -164,6 +166,17 @@ class Recipe:
 
     def get_config(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_legacy_compile(cls, config: dict[str, Any]) -> Recipe:
+        """The recipe of a keras-infogan 0.1 compile config: the recipe's
+        fields at the top level, the rates and beta_1 inside the two
+        serialized optimizers."""
+        config = dict(config)
+        d_adam, g_adam = config.pop("d_optimizer")["config"], config.pop("g_optimizer")["config"]
+        # Keras keeps a rate in float32: 1e-3 comes back as 0.0010000000474974513.
+        rates = {"d_learning_rate": d_adam["learning_rate"], "g_learning_rate": g_adam["learning_rate"], "beta_1": d_adam["beta_1"]}
+        return cls.from_config({**{k: float(f"{v:.7g}") for k, v in rates.items()}, **config})
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Recipe:

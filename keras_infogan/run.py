@@ -20,6 +20,7 @@ and the checkpoints hold the optimizer and latent seed states.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import math
 import os
@@ -42,6 +43,11 @@ __all__ = ["CONFIG", "RunSettings", "build_model", "epoch_dataset", "new_config"
 CONFIG = "config.json"
 
 
+def _default(cls: type, name: str) -> Any:
+    """The default of `cls`'s constructor argument `name`: the callbacks state theirs once."""
+    return inspect.signature(cls).parameters[name].default
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """How a run trains and what it writes as it goes, beside the recipe.
@@ -60,9 +66,9 @@ class RunSettings:
     batch_size: int = field(default=64, metadata={"help": "images per step"})
     steps_per_epoch: int | None = field(default=None, metadata={"help": "steps per epoch; None: one pass over the data"})
     seed: int = field(default=0, metadata={"help": "seed of the weights, data order, latents and grids"})
-    grid_every: int = field(default=1, metadata={"help": "epochs between traversal grids"})
-    checkpoint_every: int = field(default=1, metadata={"help": "epochs between checkpoints"})
-    keep_checkpoints: int = field(default=2, metadata={"help": "checkpoints kept"})
+    grid_every: int = field(default=_default(callbacks.TraversalGrid, "every"), metadata={"help": "epochs between traversal grids"})
+    checkpoint_every: int = field(default=_default(callbacks.Checkpoint, "every"), metadata={"help": "epochs between checkpoints"})
+    keep_checkpoints: int = field(default=_default(callbacks.Checkpoint, "keep"), metadata={"help": "checkpoints kept"})
     tensorboard: bool = field(default=True, metadata={"help": "write TensorBoard logs"})
 
     def __post_init__(self) -> None:
@@ -71,7 +77,10 @@ class RunSettings:
             if value is not None and not value >= 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         if self.image_size is not None:
-            object.__setattr__(self, "image_size", tuple(int(d) for d in self.image_size))
+            size = tuple(int(d) for d in self.image_size)
+            if len(size) != 2 or min(size) < 1:
+                raise ValueError(f"image_size must be two positive integers (height, width), got {self.image_size!r}.")
+            object.__setattr__(self, "image_size", size)
 
     def get_config(self) -> dict[str, Any]:
         config = dataclasses.asdict(self)
@@ -128,15 +137,13 @@ def _upgrade(config: dict[str, Any]) -> dict[str, Any]:
     `watch` sections) in today's layout, so that its run resumes."""
     if "compile" not in config:
         return config
+    from keras_infogan import __version__
+
     config = dict(config)
-    compiled, watch = dict(config.pop("compile")), config.pop("watch")
-    d_adam, g_adam = compiled.pop("d_optimizer")["config"], compiled.pop("g_optimizer")["config"]
-    config["recipe"] = {
-        "d_learning_rate": d_adam["learning_rate"],
-        "g_learning_rate": g_adam["learning_rate"],
-        "beta_1": d_adam["beta_1"],
-        **compiled,
-    }
+    watch = config.pop("watch")
+    config["keras_infogan"] = __version__
+    config["recipe"] = Recipe.from_legacy_compile(config.pop("compile")).get_config()
+    config["spec"] = LatentSpec.from_config(config["spec"]).get_config()
     config["grid"] = {"samples": watch["grid_samples"], "steps": watch["grid_steps"], "value_range": watch["grid_range"]}
     keep = ("grid_every", "checkpoint_every", "keep_checkpoints", "tensorboard")
     config["run"] = {**config.pop("data"), **config.pop("fit"), **{k: watch[k] for k in keep}}

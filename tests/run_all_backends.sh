@@ -8,6 +8,6 @@ for backend in tensorflow jax torch; do
     echo "=== KERAS_BACKEND=$backend"
     only=()
     [ "$backend" = tensorflow ] || only=(-m "not once")
-    KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -q -p no:cacheprovider "${only[@]}" "$@" || status=1
+    KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -q -p no:cacheprovider ${only[@]+"${only[@]}"} "$@" || status=1
 done
 exit $status

@@ -30,27 +30,40 @@ def test_fused_adam_equals_keras_adam(options, scale):
     init = [rng.normal(size=s).astype("float32") for s in shapes]
     ref_vars, ours_vars = [[keras.Variable(x) for x in init] for _ in range(2)]
     ref = keras.optimizers.Adam(beta_1=0.5, **options)
-    ours = backend.prepare_optimizer(keras.optimizers.Adam(beta_1=0.5, **options))
-    assert type(ours) is FusedAdam
-    for i in range(6):
-        grads = [torch.tensor(rng.normal(size=s).astype("float32") * scale * 10.0**-i) for s in shapes]
-        with torch.no_grad():
-            ref.apply(grads, ref_vars)
-            ours.apply(grads, ours_vars)
+    given = keras.optimizers.Adam(beta_1=0.5, **options)
+    ours = backend.prepare_optimizer(given)
+    assert type(ours) is FusedAdam and ours is given  # The caller's object, fused.
+    fused_calls = []
+    kernel = torch._fused_adam_
+
+    def counted(*args, **kwargs):
+        fused_calls.append(1)
+        return kernel(*args, **kwargs)
+
+    torch._fused_adam_ = counted
+    try:
+        for i in range(6):
+            grads = [torch.tensor(rng.normal(size=s).astype("float32") * scale * 10.0**-i) for s in shapes]
+            with torch.no_grad():
+                ref.apply(grads, ref_vars)
+                ours.apply(grads, ours_vars)
+    finally:
+        torch._fused_adam_ = kernel
+    assert len(fused_calls) == 6
     for a, b in zip(ref_vars + ref.variables, ours_vars + ours.variables, strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(b), keras.ops.convert_to_numpy(a), rtol=1e-5, atol=1e-6)
     assert np.abs(keras.ops.convert_to_numpy(ours_vars[0]) - init[0]).max() > 1e-6
 
 
 @only_torch
-def test_only_a_plain_adam_not_yet_built_is_adopted():
+def test_only_a_plain_adam_is_fused():
     from keras_infogan.backend.torch_adam import FusedAdam
 
     for other in (keras.optimizers.AdamW(), keras.optimizers.SGD()):
         assert backend.prepare_optimizer(other) is other
     built = keras.optimizers.Adam()
     built.build([keras.Variable(np.ones(2, "float32"))])
-    assert backend.prepare_optimizer(built) is built
+    assert backend.prepare_optimizer(built) is built and type(built) is FusedAdam  # its state kept
     assert type(backend.prepare_optimizer(keras.optimizers.Adam(amsgrad=True))) is FusedAdam  # Keras' update inside
 
 

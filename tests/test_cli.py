@@ -11,9 +11,11 @@ output is the point.
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import zipfile
 
 import keras
 import numpy as np
@@ -256,6 +258,7 @@ def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
         (["generate", "{run}/model.keras", "{tmp}/x.png", "--categorical", "1", "2"], "one value per categorical code"),
         (["generate", "{run}/model.keras", "{tmp}/x.png", "--categorical", "3"], "categorical code 0 takes values 0..2"),
         (["encode", "{run}/model.keras", "{tmp}/missing.npy", "{tmp}/c.csv"], "no such input"),
+        (["train", "--dataset", "{npz}", "--image-size", "0", "16", "--run-dir", "{tmp}/r"], "image_size must be two positive integers"),
         (["traverse", "{run}/model.keras", "continuous_7", "{tmp}/t.png"], "this model's codes are categorical_0"),
     ],
 )
@@ -266,20 +269,36 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
     assert not os.path.exists(tmp_path / "r"), "a failed train must not leave a run behind"
 
 
+def test_a_model_file_keras_cannot_rebuild_is_one_line(run_dir, tmp_path, capsys):
+    """A file naming the retired layer alias PhaseConv2DTranspose."""
+    old = str(tmp_path / "old.keras")
+    with zipfile.ZipFile(os.path.join(run_dir, "model.keras")) as src, zipfile.ZipFile(old, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "config.json":
+                data = data.replace(b"FastConv2DTranspose", b"PhaseConv2DTranspose")
+            dst.writestr(item, data)
+    assert cli.main(["generate", old, str(tmp_path / "x.png")]) == 2
+    assert_one_line_error(capsys.readouterr().err, f"cannot load {old}: Could not locate class 'PhaseConv2DTranspose'")
+
+
 @pytest.mark.once
 def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys):
     """keras-infogan 0.1 wrote `data`, `compile` (optimizers in full, the
-    recipe's fields, the retired categorical_augmentation), `fit` and
-    `watch`; such a run resumes with the same settings, the retired option
-    dropped with a one-line warning."""
+    recipe's fields, the retired categorical_augmentation), `fit`, `watch`
+    and a spec with `categorical_sampling`; such a run resumes from its
+    checkpoint with the same settings, the retired option dropped with a
+    one-line warning, and its config rewritten in today's layout."""
     old = str(tmp_path / "old")
-    os.makedirs(old)
+    shutil.copytree(os.path.join(run_dir, "checkpoints"), os.path.join(old, "checkpoints"))
     config = run.read_config(run_dir)
     adam = lambda lr: {"class_name": "Adam", "config": {"learning_rate": lr, "beta_1": 0.5}}  # noqa: E731
     recipe = {k: v for k, v in config["recipe"].items() if k not in ("d_learning_rate", "g_learning_rate", "beta_1")}
     settings, grid = config["run"], config["grid"]
     legacy = {
-        **{k: config[k] for k in ("keras_infogan", "backend", "command", "spec", "model", "image_shape", "n_images")},
+        **{k: config[k] for k in ("backend", "command", "model", "image_shape", "n_images")},
+        "keras_infogan": "0.1.0",
+        "spec": {**config["spec"], "categorical_sampling": "independent"},
         "data": {k: settings[k] for k in ("dataset", "split", "image_size")},
         "compile": {"d_optimizer": adam(4e-4), "g_optimizer": adam(1e-3), **recipe, "categorical_augmentation": "slant"},
         "fit": {k: settings[k] for k in ("epochs", "batch_size", "steps_per_epoch", "seed")},
@@ -290,14 +309,15 @@ def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys
     }  # fmt: skip
     with open(os.path.join(old, "config.json"), "w") as f:
         json.dump(legacy, f)
-    upgraded = run.read_config(old)
-    with pytest.warns(UserWarning, match="categorical_augmentation='slant' was retired"):
-        assert Recipe.from_config(upgraded.pop("recipe")) == Recipe.from_config(config.pop("recipe"))
-    assert {k: upgraded[k] for k in config} == config
-    assert cli.main(["train", "--resume", old, "--epochs", "1"]) == 0
+    assert cli.main(["train", "--resume", old, "--epochs", "4"]) == 0
     out, err = capsys.readouterr()
-    assert "Trained 1 epochs (to epoch 1/1, 3 steps)" in out
+    assert "Trained 1 epochs (to epoch 4/4, 3 steps)" in out
     assert "keras-infogan: warning: categorical_augmentation='slant' was retired in keras-infogan 0.2 and is dropped" in err
+    with open(os.path.join(old, "config.json")) as f:
+        rewritten = json.load(f)
+    assert {k: rewritten[k] for k in ("spec", "recipe", "grid", "model")} == {k: config[k] for k in ("spec", "recipe", "grid", "model")}
+    assert rewritten["run"] == {**config["run"], "epochs": 4}
+    assert rewritten["keras_infogan"] == ki.__version__ and "compile" not in rewritten
 
 
 @pytest.mark.once
@@ -342,10 +362,18 @@ def test_the_backend_is_chosen_before_keras_starts_and_tensorflow_stays_quiet(tm
 
 
 @pytest.mark.once
-def test_importing_the_cli_and_the_records_starts_no_backend():
+def test_importing_the_cli_or_a_client_starts_no_backend():
     code = (
-        "import sys, keras_infogan, keras_infogan.cli, keras_infogan.recipe, keras_infogan.contract, "
+        "import sys, keras_infogan, keras_infogan.cli, keras_infogan.contract, "
         "keras_infogan.serving.client; print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.split() == ["False", "False"], proc.stderr
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("order", ["import keras_infogan; import keras", "import keras; import keras_infogan"])
+def test_keras_loads_a_saved_model_whichever_is_imported_first(run_dir, order):
+    code = f"{order}; print(type(keras.models.load_model({os.path.join(run_dir, 'model.keras')!r})).__name__)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.split()[-1:] == ["InfoGAN"], proc.stderr[-2000:]

@@ -517,7 +517,7 @@ def test_client_timeouts_and_unreachable_server() -> None:
 def test_rest_body_over_the_limit_is_413_unread(server: DevServer, export: Export) -> None:
     """The limit follows max_batch: a body that cannot hold max_batch rows'
     worth more is refused from its Content-Length, before it is read."""
-    limit = server.repository.body_limit(MAX_BATCH, 32)
+    limit = server.repository.body_limit(MAX_BATCH, 64)
     assert limit > len(json.dumps({"instances": _rows(export, MAX_BATCH)}))
     with socket.create_connection(("127.0.0.1", server.rest_port), timeout=10) as sock:
         sock.sendall(
@@ -532,6 +532,11 @@ def test_rest_body_over_the_limit_is_413_unread(server: DevServer, export: Expor
     big = json.dumps({"instances": [1] * (limit // 2)}).encode()  # Sent whole; the answer still arrives.
     status, answer = http("POST", f"{server.rest_url}/v1/models/infogan:predict", big)
     assert status == 413 and "max_batch" in answer["error"]
+    indented = json.dumps({"instances": _rows(export, MAX_BATCH)}, indent=2).encode()  # Within the limit.
+    assert len(indented) <= limit
+    with socket.create_connection(("127.0.0.1", server.rest_port), timeout=10) as sock:
+        sock.sendall(b"POST /v1/models/infogan:predict HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n")
+        assert sock.makefile("rb").readline().startswith(b"HTTP/1.1 400")
 
 
 def test_grpc_message_over_the_limit_is_refused(stub: Any, server: DevServer, export: Export) -> None:

@@ -30,8 +30,8 @@ else:
 
 def prepare_optimizer(optimizer: Any) -> Any:
     """The optimizer to train with on this backend: under torch, a plain Keras
-    Adam not yet built becomes `FusedAdam` with its config (the same update in
-    one kernel); anything else is returned as it is."""
+    Adam becomes a `FusedAdam` (the same update in one kernel); anything else
+    is returned as it is."""
     if BACKEND != "torch":
         return optimizer
     from keras_infogan.backend.torch_adam import FusedAdam

@@ -24,11 +24,12 @@ class FusedAdam(TorchAdam):
 
     @classmethod
     def adopt(cls, optimizer: Any) -> Any:
-        """A `FusedAdam` with `optimizer`'s config if it is a plain Keras Adam
-        not yet built, else `optimizer` itself."""
-        if type(optimizer) is not TorchAdam or optimizer.built:
-            return optimizer
-        return cls.from_config(optimizer.get_config())
+        """`optimizer`, made a `FusedAdam` if it is a plain Keras Adam. The
+        object stays the same (the caller's reference, its state): the class
+        adds no state, only the update."""
+        if type(optimizer) is TorchAdam:
+            optimizer.__class__ = cls
+        return optimizer
 
     def _parallel_update_step(self, grads, variables, learning_rate):
         values = [v.value for v in variables]

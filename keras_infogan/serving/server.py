@@ -52,7 +52,7 @@ logger = logging.getLogger(__name__)
 # A request body may hold `max_batch` rows of the widest signature's inputs,
 # at most this many bytes a value (JSON text, or a TensorProto), plus slack
 # for names and framing; a larger one is refused before it is read.
-_JSON_BYTES_PER_VALUE = 32
+_JSON_BYTES_PER_VALUE = 64  # Room for indented JSON too.
 _PROTO_BYTES_PER_VALUE = 8
 _BODY_SLACK = 64 * 1024
 
@@ -504,6 +504,9 @@ class _RestHandler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "Invalid Content-Length header."})
             return
         limit = self.server.app.max_body
@@ -795,34 +798,19 @@ class DevServer:
         self.stop()
 
 
-def serve(
-    export_dir: str | Path,
-    host: str = "127.0.0.1",
-    rest_port: int = 8501,
-    grpc_port: int = 8500,
-    model_name: str = contract.MODEL_NAME,
-    max_batch: int = contract.DEFAULT_MAX_BATCH,
-    num_versions: int = 1,
-) -> None:
+def serve(export_dir: str | Path, **options: Any) -> None:
     """Runs the development server until Ctrl-C or SIGTERM (`keras-infogan serve`).
 
-    Same ports and URLs as TF Serving (REST 8501, gRPC 8500) so clients can
-    switch to the real server by changing nothing but the host.
+    `options` are `DevServer`'s; its defaults are TF Serving's ports (REST
+    8501, gRPC 8500), so clients switch to the real server by changing only
+    the host.
     """
     logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s")  # If unconfigured.
     logger.setLevel(logging.INFO)
     stopped = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    server = DevServer(
-        export_dir,
-        host=host,
-        rest_port=rest_port,
-        grpc_port=grpc_port,
-        model_name=model_name,
-        max_batch=max_batch,
-        num_versions=num_versions,
-    ).start()
+    server = DevServer(export_dir, **options).start()
     # TensorFlow leaves ~400k long-lived Python objects; without freezing them,
     # every full GC pass walks them all and stalls requests for ~0.2 s.
     gc.freeze()
