@@ -19,6 +19,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import time
@@ -27,6 +28,7 @@ import keras
 
 import keras_infogan as ki
 from keras_infogan import evaluation, flags, grids
+from keras_infogan.data.kinds import describe
 from keras_infogan.networks import WEIGHT_INITS
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import PRIORS
@@ -77,14 +79,19 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **priors)
     init = {"weight_init": args.weight_init} if args.weight_init else {}
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, **init)
-    model.compile(recipe=flags.record(args, Recipe))
+    train_images, _ = ki.data.load_arrays(args.data)
+    kind = describe(train_images)
+    recipe = flags.record(args, Recipe)
+    if recipe.iic_augmentation == "auto":  # Decided here, so that fit reads no batch ahead.
+        recipe = dataclasses.replace(recipe, iic_augmentation=kind.augmentation)
+    model.compile(recipe=recipe)
     test_images, test_labels = ki.data.load_arrays(args.data, split="test")
     n = args.eval_images
     prefix = args.save_dir and os.path.join(args.save_dir, f"{keras.backend.backend()}_seed{seed}")
     progress = Progress(
         test_images[:n], test_labels[:n], args.eval_every, args.iterations, args.save_at, prefix
     )
-    ds = ki.data.load(args.data, batch_size=args.batch_size, seed=seed).repeat()
+    ds = ki.data.load(train_images, batch_size=args.batch_size, seed=seed).repeat()
     start = time.perf_counter()
     model.fit(ds, steps_per_epoch=args.iterations, epochs=1, shuffle=False, verbose=0, callbacks=[progress])
     wall = time.perf_counter() - start
@@ -102,6 +109,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "spec": spec.get_config(),
         "weight_init": model.weight_init,
         "recipe": model.recipe.get_config(),
+        "data_kind": kind.get_config(),
     }
 
 

@@ -5,7 +5,8 @@ With `iic_weight`, Q reads each real batch as is and augmented, and the two
 categorical readings must share information, so a code value cannot stand
 for what the augmentation changes. `affine_stroke` changes a handwritten
 character's lean, width, place and stroke thickness, and keeps which
-character it is. Written with `keras.ops`, so they run inside every backend's
+character it is; `crop_flip_jitter` changes an object's place, size,
+direction and lighting, and keeps what it is. Written with `keras.ops`, so they run inside every backend's
 train step; `InfoGAN.compile` looks them up by `Recipe.iic_augmentation`.
 """
 
@@ -17,7 +18,7 @@ from typing import Any, Callable
 import keras
 from keras import ops
 
-__all__ = ["AUGMENTATIONS", "affine", "affine_stroke", "stroke_width", "warp"]
+__all__ = ["AUGMENTATIONS", "affine", "affine_stroke", "crop_flip_jitter", "stroke_width", "warp"]
 
 
 def stroke_width(images: Any, seed: Any) -> Any:
@@ -57,18 +58,23 @@ def _per_image(values: Any) -> Any:
     return ops.reshape(ops.cast(values, "float32"), (-1, 1, 1, 1))
 
 
-def warp(images: Any, shears: Any, stretches: Any, shifts_x: Any, shifts_y: Any) -> Any:
+def warp(
+    images: Any, shears: Any, stretches: Any, shifts_x: Any, shifts_y: Any, stretches_y: Any = None
+) -> Any:
     """Images [B, H, W, C], each sheared horizontally about its centre row by
     its amount in `shears` (pixels per row: its slant, rightward lean per
     pixel upwards as `evaluation.metrics.slant` measures it, grows by that
-    amount), stretched
-    horizontally about its centre column by its factor in `stretches`, then
-    moved `shifts_x` pixels right and `shifts_y` down (all [B]); bilinear,
-    black moving in."""
+    amount), stretched horizontally about its centre column by its factor in
+    `stretches` (a negative factor mirrors it) and, given `stretches_y`,
+    vertically about its centre row, then moved `shifts_x` pixels right and
+    `shifts_y` down (all [B]); bilinear, black moving in."""
     rows, cols = _centred_grid(images)
     source_x = (cols - _per_image(shifts_x)) / _per_image(stretches) + _per_image(shears) * rows
+    source_y = rows - _per_image(shifts_y)
+    if stretches_y is not None:
+        source_y = source_y / _per_image(stretches_y)
     out = _resample(images, source_x + (images.shape[2] - 1) / 2, axis=2)
-    return _resample(out, rows - _per_image(shifts_y) + (images.shape[1] - 1) / 2, axis=1)
+    return _resample(out, source_y + (images.shape[1] - 1) / 2, axis=1)
 
 
 def affine(images: Any, seed: Any, max_shear: float = 0.4, max_stretch: float = 1.25, max_shift: float = 2.0) -> Any:
@@ -90,4 +96,38 @@ def affine_stroke(images: Any, seed: Any) -> Any:
     return stroke_width(affine(images, seed), seed)
 
 
-AUGMENTATIONS: dict[str, Callable[[Any, Any], Any]] = {"affine_stroke": affine_stroke}
+def crop_flip_jitter(
+    images: Any,
+    seed: Any,
+    max_scale: float = 1.15,
+    max_shift: float = 0.125,
+    max_brightness: float = 1.3,
+    max_contrast: float = 1.3,
+) -> Any:
+    """Each image mirrored left to right half the time, scaled by a factor
+    between 1 / `max_scale` and `max_scale` and moved by up to `max_shift` of
+    its size each way (a random crop with padding), then its brightness and
+    its contrast about its mean each scaled by a factor between 1 / `max_*`
+    and `max_*` (uniform in the log): where an object is, how big, which way
+    it faces and how it is lit change, what it is does not (the IIC paper's
+    recipe for object images)."""
+    batch = (ops.shape(images)[0],)
+    height, width = images.shape[1], images.shape[2]
+
+    def log_uniform(limit):
+        return ops.exp(keras.random.uniform(batch, -math.log(limit), math.log(limit), seed=seed))
+
+    flips = ops.where(keras.random.uniform(batch, seed=seed) < 0.5, -1.0, 1.0)
+    scales = log_uniform(max_scale)
+    shifts_x = keras.random.uniform(batch, -max_shift * width, max_shift * width, seed=seed)
+    shifts_y = keras.random.uniform(batch, -max_shift * height, max_shift * height, seed=seed)
+    out = warp(images, ops.zeros(batch), scales * flips, shifts_x, shifts_y, stretches_y=scales)
+    out = out * _per_image(log_uniform(max_brightness))
+    mean = ops.mean(out, axis=(1, 2, 3), keepdims=True)
+    return ops.clip((out - mean) * _per_image(log_uniform(max_contrast)) + mean, 0.0, 1.0)
+
+
+AUGMENTATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "affine_stroke": affine_stroke,
+    "crop_flip_jitter": crop_flip_jitter,
+}

@@ -16,6 +16,7 @@ import numpy as np
 from keras import ops
 
 from keras_infogan import augment, backend, contract, losses, networks
+from keras_infogan.data import kinds
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
@@ -290,6 +291,11 @@ class InfoGAN(keras.Model):
             info, _ = self._info_loss(fake_features, latent)
             loss = loss + info
         if recipe.iic_weight:
+            if recipe.iic_augmentation == "auto":
+                raise ValueError(
+                    "iic_augmentation='auto' is decided by fit from the training images; train with fit, "
+                    f"or compile with one of {list(augment.AUGMENTATIONS)}."
+                )
             augmented = augment.AUGMENTATIONS[recipe.iic_augmentation](real, self.seed_generator)
             iic = losses.invariant_information_loss(
                 self.q_outputs(real_features, training=True)[0],
@@ -324,6 +330,27 @@ class InfoGAN(keras.Model):
 
     def train_step(self, *args):
         return backend.train_step(self, *args)
+
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`; first, `iic_augmentation="auto"` is decided from
+        the images of `x` (the first batch of a dataset, which moves a
+        dataset that reshuffles each pass on by one pass)."""
+        self._resolve_augmentation(x)
+        return super().fit(x, *args, **kwargs)
+
+    def train_on_batch(self, x=None, *args, **kwargs):
+        """`keras.Model.train_on_batch`, deciding `iic_augmentation="auto"` from `x` as `fit` does."""
+        self._resolve_augmentation(x)
+        return super().train_on_batch(x, *args, **kwargs)
+
+    def _resolve_augmentation(self, data: Any) -> None:
+        """Replaces an "auto" IIC augmentation with the one `data.kinds.describe`
+        picks for the training images; `self.data_kind` says why."""
+        recipe = getattr(self, "recipe", None)
+        if recipe is None or not recipe.iic_weight or recipe.iic_augmentation != "auto":
+            return
+        self.data_kind = kinds.describe(_images_of(data))
+        self.recipe = dataclasses.replace(recipe, iic_augmentation=self.data_kind.augmentation)
 
     # ---------------------------------------------------------- generate/encode
 
@@ -451,3 +478,21 @@ class InfoGAN(keras.Model):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
+
+def _images_of(data: Any) -> np.ndarray:
+    """Training images from what `fit` takes: arrays, (x, y) tuples, dicts with
+    `images`, a `tf.data.Dataset` or a `keras.utils.PyDataset` (first batch)."""
+    if hasattr(data, "take") and hasattr(data, "element_spec"):  # tf.data.Dataset
+        data = next(iter(data.take(1)))
+    elif isinstance(data, keras.utils.PyDataset):
+        data = data[0]
+    if isinstance(data, (tuple, list)):
+        data = data[0]
+    if isinstance(data, dict):
+        data = data["images"]
+    if data is None or not hasattr(data, "shape"):
+        raise ValueError(
+            "iic_augmentation='auto' is decided from the training images, which fit could not read from "
+            f"{type(data).__name__}; compile with iic_augmentation set (see keras_infogan.data.kinds.describe)."
+        )
+    return np.asarray(ops.convert_to_numpy(data))

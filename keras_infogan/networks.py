@@ -108,9 +108,9 @@ def _doublings(image_shape: tuple[int, int, int]) -> int:
     h, w, _ = image_shape
     if h != w or h < 16 or h & (h - 1):
         raise ValueError(
-            f"The DCGAN networks need square images whose side is a power of two "
-            f">= 16 (e.g. 32 or 64), got {image_shape}. Resize the images, or pass "
-            f"your own generator and discriminator_trunk to InfoGAN."
+            f"No built-in networks take images of {image_shape[0]}x{image_shape[1]}: they take 28x28, or "
+            f"square sides that are a power of two >= 16 (32, 64, ...). Resize the images (--image-size H W, "
+            f"or image_size= in keras_infogan.data.load), or pass your own generator and discriminator_trunk."
         )
     return (h // 4).bit_length() - 1
 

@@ -32,7 +32,7 @@ __all__ = [
 ADVERSARIAL_LOSSES = tuple(losses.ADVERSARIAL_LOSSES)
 CATEGORICAL_LOSSES = losses.CATEGORICAL_LOSSES
 CONTINUOUS_LOSSES = losses.CONTINUOUS_LOSSES
-IIC_AUGMENTATIONS = tuple(augment.AUGMENTATIONS)
+IIC_AUGMENTATIONS = ("auto", *augment.AUGMENTATIONS)
 # The continuous weight each continuous loss gets unless one is given: a
 # learned std can swamp the other terms, so "gaussian" is weighted down.
 CONTINUOUS_WEIGHTS = {"fixed_std": 1.0, "gaussian": 0.1}
@@ -101,8 +101,12 @@ class Recipe:
         metadata=_help("weight of the IIC term on real images, beyond the paper; None: 1 with a categorical code read in D's update, else 0; 0: the paper's objective"),
     )
     iic_augmentation: str = field(
-        default="affine_stroke",
-        metadata=_help("augmentation of the IIC term's second reading of each real image", choices=IIC_AUGMENTATIONS),
+        default="auto",
+        metadata=_help(
+            "augmentation of the IIC term's second reading of each real image; auto: chosen by fit from the "
+            "training images (data.kinds.describe)",
+            choices=IIC_AUGMENTATIONS,
+        ),
     )
 
     def __post_init__(self) -> None:
@@ -121,7 +125,7 @@ class Recipe:
         if self.iic_augmentation in _RETIRED_AUGMENTATIONS:
             raise ValueError(
                 f"iic_augmentation {self.iic_augmentation!r} was retired in keras-infogan 0.2; "
-                f"use {IIC_AUGMENTATIONS[0]!r}."
+                "use 'affine_stroke'."
             )
         check_choice("iic_augmentation", self.iic_augmentation, IIC_AUGMENTATIONS)
 
@@ -194,10 +198,10 @@ class Recipe:
         if config.get("iic_augmentation") in _RETIRED_AUGMENTATIONS:
             warnings.warn(
                 f"iic_augmentation={config['iic_augmentation']!r} was retired in keras-infogan 0.2; "
-                f"the IIC term now uses {IIC_AUGMENTATIONS[0]!r}.",
+                "the IIC term now uses 'affine_stroke'.",
                 stacklevel=2,
             )
-            config["iic_augmentation"] = IIC_AUGMENTATIONS[0]
+            config["iic_augmentation"] = "affine_stroke"
         unknown = sorted(set(config) - set(cls.field_names()))
         if unknown:
             raise ValueError(f"Unknown recipe option(s) {', '.join(unknown)}; the options are {', '.join(cls.field_names())}.")

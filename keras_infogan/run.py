@@ -3,8 +3,9 @@
 A run directory holds:
 
 * `config.json`: the run settings, the spec, the networks' settings, the
-  resolved recipe and the grid settings: enough to rebuild the run
-  (`build_model`) and to resume it;
+  resolved recipe (the IIC augmentation too, with `data_kind` saying why)
+  and the grid settings: enough to rebuild the run (`build_model`) and to
+  resume it;
 * `grids/epoch_XXX_<code>.png`: traversal grids (`callbacks.TraversalGrid`);
 * `checkpoints/epoch_XXX.keras` and `checkpoints/latest.json`
   (`callbacks.Checkpoint`);
@@ -32,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_infogan import callbacks, data
+from keras_infogan.data import kinds
 from keras_infogan.files import save_model, write_atomically
 from keras_infogan.grids import GridSettings
 from keras_infogan.model import InfoGAN
@@ -241,6 +243,8 @@ def train(
     images = load_images(settings)
     if not resuming:
         settings = _complete_config(config, settings, images)
+    if config["recipe"]["iic_weight"] and "data_kind" in config:
+        print_fn(kinds.DataKind(**config["data_kind"]).summary(config["recipe"]["iic_augmentation"]))
     checkpoint = callbacks.Checkpoint(
         os.path.join(run_dir, "checkpoints"), settings.checkpoint_every, settings.keep_checkpoints
     )
@@ -284,6 +288,10 @@ def _complete_config(config: dict[str, Any], settings: RunSettings, images: np.n
         )
     config["image_shape"] = list(images.shape[1:])
     config["n_images"] = len(images)
+    kind = kinds.describe(images)
+    config["data_kind"] = kind.get_config()
+    if config["recipe"]["iic_augmentation"] == "auto":
+        config["recipe"]["iic_augmentation"] = kind.augmentation
     settings = dataclasses.replace(settings, steps_per_epoch=settings.steps_per_epoch or len(images) // settings.batch_size)
     config["run"] = settings.get_config()
     return settings

@@ -95,3 +95,27 @@ def test_affine_stroke_changes_strokes_after_the_warp():
     kept, thicker, thinner = np.isclose(ratio, 1.0), ratio > 1.05, ratio < 0.95
     assert kept.sum() + thicker.sum() + thinner.sum() == 300
     assert all(70 <= c <= 130 for c in (kept.sum(), thicker.sum(), thinner.sum()))
+
+
+def test_crop_flip_jitter_mirrors_half_the_images_and_keeps_them_in_range():
+    """A block 8 pixels left of centre lands 8 right of it when mirrored, then
+    moves by the shift (up to 4 pixels) and the scale (up to 15% of 8);
+    brightness and contrast scale the ink, so its centre follows the place."""
+    images = np.zeros((400, 32, 32, 1), "float32")
+    images[:, 14:18, 6:10, 0] = 0.5
+    out = ops.convert_to_numpy(augment.crop_flip_jitter(images, keras.random.SeedGenerator(0)))
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    mass = out.sum(axis=(1, 3))
+    cols = (mass * np.arange(32)).sum(axis=1) / mass.sum(axis=1)
+    right = cols > 15.5
+    assert 0.4 < right.mean() < 0.6
+    moved = np.abs(cols - np.where(right, 23.5, 7.5))
+    assert moved.max() <= 4 + 0.15 * 8 + 0.5 and np.mean(moved > 2) > 0.2
+    assert len(np.unique(np.round(out.max(axis=(1, 2, 3)), 3))) > 100  # lit differently
+
+
+def test_crop_flip_jitter_without_its_draws_is_the_identity():
+    images = np.random.default_rng(0).uniform(size=(3, 16, 16, 2)).astype("float32")
+    one = np.ones(3, "float32")
+    same = augment.warp(images, np.zeros(3, "float32"), one, 0 * one, 0 * one, stretches_y=one)
+    np.testing.assert_allclose(ops.convert_to_numpy(same), images, atol=1e-6)

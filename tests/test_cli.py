@@ -121,7 +121,8 @@ def test_train_writes_the_run_directory(run_dir):
     assert {k: config["run"][k] for k in ("epochs", "batch_size", "steps_per_epoch", "seed")} == {
         "epochs": 3, "batch_size": 32, "steps_per_epoch": 3, "seed": 1,
     }  # fmt: skip
-    assert config["recipe"] == Recipe().resolved(has_categorical=True).get_config()
+    assert config["recipe"] == {**Recipe().resolved(has_categorical=True).get_config(), "iic_augmentation": "affine_stroke"}
+    assert config["data_kind"]["name"] == "marks on a dark ground"
     assert config["model"] == {"q_hidden": 16, "weight_init": "glorot"}
     assert config["grid"] == {"samples": 4, "steps": 5, "value_range": [-2.0, 2.0]}
     assert sorted(os.listdir(os.path.join(run_dir, "grids"))) == [
@@ -260,6 +261,7 @@ def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
         (["encode", "{run}/model.keras", "{tmp}/missing.npy", "{tmp}/c.csv"], "no such input"),
         (["train", "--dataset", "{npz}", "--image-size", "0", "16", "--run-dir", "{tmp}/r"], "image_size must be two positive integers"),
         (["traverse", "{run}/model.keras", "continuous_7", "{tmp}/t.png"], "this model's codes are categorical_0"),
+        (["evaluate", "{run}/model.keras", "--data", "shapes"], "--data shapes draws 28x28 grey images"),
     ],
 )
 def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phrase):
@@ -377,3 +379,24 @@ def test_keras_loads_a_saved_model_whichever_is_imported_first(run_dir, order):
     code = f"{order}; print(type(keras.models.load_model({os.path.join(run_dir, 'model.keras')!r})).__name__)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.split()[-1:] == ["InfoGAN"], proc.stderr[-2000:]
+
+
+def test_train_on_an_image_folder_picks_networks_for_the_size(tmp_path, capsys):
+    """A folder of mixed images trains at --image-size; a size no built-in
+    networks take is one line naming --image-size; the skipped file is one
+    warning line."""
+    from test_data import mixed_folder
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    mixed_folder(folder)
+    flags = ["--dataset", str(folder), "--batch-size", "4", "--steps-per-epoch", "1", "--grid-samples", "2", "--verbose", "0"]
+    assert cli.main(["train", *flags, "--image-size", "16", "16", "--run-dir", str(tmp_path / "r16")]) == 0
+    out, err = capsys.readouterr()
+    assert "keras-infogan: warning: Skipped 1 of 5 files" in err
+    assert "colour images" in out and "not yet measured on such data" in out  # the IIC line
+    assert run.read_config(str(tmp_path / "r16"))["image_shape"] == [16, 16, 3]
+    assert cli.main(["train", *flags, "--image-size", "24", "24", "--run-dir", str(tmp_path / "r24")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("keras-infogan: error:") == 1
+    assert "No built-in networks take images of 24x24" in err.splitlines()[-1] and "--image-size H W" in err

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -52,18 +54,51 @@ def test_npz_round_trip_and_missing_key(tmp_path):
         ki.data.load_arrays(str(bad))
 
 
-def test_image_folder(tmp_path):
+def mixed_folder(path) -> None:
+    """Six files: RGB, grey and RGBA images of three sizes, a palette image,
+    one file that is no image, and a text file that is not looked at."""
     from PIL import Image
 
-    for i in range(4):
-        Image.fromarray(np.full((12, 10, 3), 60 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    Image.fromarray(np.full((32, 32, 3), (200, 0, 0), np.uint8)).save(path / "a_red.png")
+    Image.fromarray(np.full((40, 20), 90, np.uint8)).save(path / "b_grey.jpg")
+    rgba = np.zeros((32, 32, 4), np.uint8)
+    rgba[:16, :, :] = (0, 0, 255, 255)  # top half opaque blue, bottom half transparent
+    Image.fromarray(rgba).save(path / "c_half_transparent.png")
+    Image.fromarray(np.full((32, 32), 3, np.uint8)).convert("P").save(path / "sub_d_palette.gif")
+    (path / "e_broken.png").write_bytes(b"not an image")
+    (path / "notes.txt").write_text("ignored")
+
+
+def test_an_image_folder_of_mixed_sizes_and_modes(tmp_path):
+    from keras_infogan.data.loading import read_folder
+
+    mixed_folder(tmp_path)
+    with pytest.warns(UserWarning, match=r"Skipped 1 of 5 files .* \(first: e_broken.png\)"):
+        images, files = read_folder(str(tmp_path))
+    assert [os.path.basename(f) for f in files] == ["a_red.png", "b_grey.jpg", "c_half_transparent.png", "sub_d_palette.gif"]
+    assert images.shape == (4, 32, 32, 3) and images.dtype == np.uint8  # the common size; colour as one is
+    np.testing.assert_array_equal(images[0, 0, 0], [200, 0, 0])
+    assert abs(int(images[1, 16, 16, 0]) - 90) <= 2 and len(set(images[1, 16, 16])) == 1  # grey, resized
+    np.testing.assert_array_equal(images[2, 0, 0], [0, 0, 255])
+    np.testing.assert_array_equal(images[2, -1, 0], [255, 255, 255])  # transparent on white
+    with pytest.warns(UserWarning):
+        resized, _ = ki.data.load_arrays(str(tmp_path), image_size=(16, 24))
+    assert resized.shape == (4, 16, 24, 3) and resized.dtype == np.float32
+
+
+def test_a_folder_of_grey_images_stays_grey(tmp_path):
+    from PIL import Image
+
+    for i in range(3):
+        Image.fromarray(np.full((12, 10), 60 * i, np.uint8)).save(tmp_path / f"{i}.png")
     images, _ = ki.data.load_arrays(str(tmp_path))
-    assert images.shape == (4, 12, 10, 3)
-    np.testing.assert_allclose(images[:, 0, 0, 0], np.array([0, 60, 120, 180]) / 255.0, atol=1e-6)
-    resized, _ = ki.data.load_arrays(str(tmp_path), image_size=(8, 8))
-    assert resized.shape == (4, 8, 8, 3)
-    Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(tmp_path / "odd.png")
-    with pytest.raises(ValueError, match="image_size"):
+    assert images.shape == (3, 12, 10, 1)
+    np.testing.assert_allclose(images[:, 0, 0, 0], np.array([0, 60, 120]) / 255.0, atol=1e-6)
+
+
+def test_a_folder_with_no_readable_image(tmp_path):
+    (tmp_path / "x.png").write_bytes(b"nothing")
+    with pytest.raises(ValueError, match="None of the 1 image files"), pytest.warns(UserWarning):
         ki.data.load_arrays(str(tmp_path))
 
 

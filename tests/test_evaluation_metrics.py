@@ -323,3 +323,33 @@ def test_category_consistency_hand_checked():
         ev.category_consistency(cats, reference="first")
     with pytest.raises(ValueError, match="categories"):
         ev.category_consistency(cats.ravel())
+
+
+# FactorVAE score
+
+
+SIZES = (3, 6, 10, 8)
+
+
+def test_factor_vae_is_one_when_each_code_is_one_factor():
+    perm = [2, 0, 3, 1]
+    score = ev.factor_vae_score(lambda f: f[:, perm].astype(float), SIZES, num_train=400, num_eval=200, num_variance_estimate=2000)
+    assert score == {"train_accuracy": 1.0, "eval_accuracy": 1.0, "num_active_dims": 4}
+
+
+def test_factor_vae_leaves_out_constant_codes_and_follows_the_informative_ones():
+    """Two factors share one code (their sum): the classifier gives that code
+    to one of them, so the other's votes are wrong: accuracy near 3/4."""
+
+    def represent(f):
+        return np.stack([f[:, 0], f[:, 1] * 10.0 + f[:, 2], np.zeros(len(f)), f[:, 3]], axis=1)
+
+    score = ev.factor_vae_score(represent, SIZES, num_train=800, num_eval=800, num_variance_estimate=4000)
+    assert score["num_active_dims"] == 3
+    assert 0.6 < score["eval_accuracy"] < 0.9
+
+
+def test_factor_vae_of_codes_that_ignore_the_factors_is_near_chance():
+    rng = np.random.default_rng(1)
+    score = ev.factor_vae_score(lambda f: rng.normal(size=(len(f), 4)), SIZES, num_train=800, num_eval=800, num_variance_estimate=2000)
+    assert score["eval_accuracy"] < 0.45  # chance: the largest factor's share of votes, 1/4 here

@@ -30,6 +30,7 @@ def fitted(images):
 
 def test_a_short_fit_learns_the_codes(fitted, images):
     model, history = fitted
+    assert model.recipe.iic_augmentation == "affine_stroke"  # "auto", decided from the shapes data
     assert set(METRIC_NAMES) | {"iic_mi"} == set(history)
     assert history["info_categorical"][-1] < 0.6 * history["info_categorical"][0]
     assert 0.6 * math.log(3) < history["mi_lower_bound"][-1] <= math.log(3) + 1e-6
@@ -98,7 +99,7 @@ def test_the_iic_term_reads_real_images_through_the_augmentation(model, images):
     state = np.array(model.seed_generator.state)
 
     def d_logs(weight):
-        model.compile(iic_weight=weight)
+        model.compile(iic_weight=weight, iic_augmentation="affine_stroke")
         model.seed_generator.state.assign(state)
         return {k: float(ops.convert_to_numpy(v)) for k, v in model.discriminator_loss(real, fake, latent)[1].items()}
 
@@ -116,7 +117,7 @@ def test_the_iic_term_reads_real_images_through_the_augmentation(model, images):
 def test_compile_resolves_the_recipe(model):
     model.compile()
     assert model.recipe == ki.Recipe().resolved(has_categorical=True)
-    assert (model.recipe.iic_weight, model.recipe.iic_augmentation) == (1.0, "affine_stroke")
+    assert (model.recipe.iic_weight, model.recipe.iic_augmentation) == (1.0, "auto")
     assert float(model.d_optimizer.learning_rate) == pytest.approx(ki.Recipe().d_learning_rate)
     model.compile(recipe=ki.Recipe(g_learning_rate=2e-3), categorical_loss="sigmoid")
     assert model.recipe.categorical_loss == "sigmoid"
@@ -183,7 +184,7 @@ def test_d_accuracy_splits_at_the_objectives_midpoint(model, objective, real_acc
     kernel, bias = model.d_head.layers[-1].weights
     kernel.assign(np.zeros(kernel.shape, "float32"))
     bias.assign(np.full(bias.shape, 0.3, "float32"))
-    model.compile(adversarial_loss=objective)
+    model.compile(adversarial_loss=objective, iic_weight=0.0)
     latent = model.spec.sample(8, seed=keras.random.SeedGenerator(0))
     images = np.random.default_rng(0).uniform(size=(8, 16, 16, 1)).astype("float32")
     _, logs = model.discriminator_loss(images, model.fake_images(latent), latent)
@@ -222,3 +223,25 @@ def test_compile_config_of_an_earlier_version_loads(model):
     with pytest.warns(UserWarning, match="categorical_augmentation='slant' was retired"):
         again.compile_from_config({**old, "categorical_augmentation": "slant"})
     assert again.recipe.categorical_loss == "sigmoid"
+
+
+def test_fit_decides_the_auto_augmentation_from_the_images(images):
+    """From arrays, and from a dataset's first batch; objects get crop_flip_jitter."""
+    import tensorflow as tf
+
+    grey = np.random.default_rng(0).uniform(0.2, 0.8, images.shape).astype("float32")
+    for data, expected in ((images, "affine_stroke"), (tf.data.Dataset.from_tensor_slices(grey).batch(32), "crop_flip_jitter")):
+        model = tiny_model()
+        model.compile()
+        model.fit(data, batch_size=32, epochs=1, steps_per_epoch=1, shuffle=False, verbose=0)
+        assert model.recipe.iic_augmentation == expected
+        assert model.data_kind.augmentation == expected
+
+
+def test_an_undecided_auto_augmentation_says_how_to_decide_it(model, images):
+    model.compile()
+    latent = model.spec.sample(8, seed=keras.random.SeedGenerator(0))
+    with pytest.raises(ValueError, match="decided by fit from the training images"):
+        model.discriminator_loss(images[:8], model.fake_images(latent), latent)
+    model.train_on_batch(images[:32])
+    assert model.recipe.iic_augmentation == "affine_stroke"

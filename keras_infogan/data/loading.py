@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from typing import Any
 
 import numpy as np
 
 from keras_infogan.data import shapes
 
-__all__ = ["IMAGE_SUFFIXES", "image_files", "load", "load_arrays", "to_unit_range"]
+__all__ = ["IMAGE_SUFFIXES", "image_files", "load", "load_arrays", "read_folder", "to_unit_range"]
 
 TFDS_NAMES = ("mnist", "fashion_mnist", "svhn_cropped", "celeb_a")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -36,8 +37,8 @@ def load_arrays(
         source: `"shapes"`, a TFDS name, a path to a `.npz` file or an image
             folder, or a numpy array of images.
         split: `"train"` or `"test"` (npz keys `x_train` / `x_test`).
-        image_size: `(height, width)` to resize to; required for folders of
-            mixed sizes and for CelebA-sized TFDS data.
+        image_size: `(height, width)` to resize to (a folder of mixed sizes
+            is otherwise resized to the size most of its images have).
         data_dir: TFDS data folder.
 
     Returns:
@@ -58,7 +59,7 @@ def load_arrays(
     elif str(source).endswith(".npz"):
         images, labels = _read_npz(str(source), split)
     elif os.path.isdir(source):
-        images = _read_folder(str(source), image_size)
+        images, _ = read_folder(str(source), image_size)
     elif os.path.sep in str(source) or os.path.exists(source):
         raise ValueError(
             f"No such dataset file or folder: {source!r}. Pass an existing .npz file or a "
@@ -166,28 +167,66 @@ def image_files(path: str) -> list[str]:
     )
 
 
-def _read_folder(path: str, image_size: tuple[int, int] | None) -> np.ndarray:
-    from PIL import Image
+def read_folder(path: str, image_size: tuple[int, int] | None = None) -> tuple[np.ndarray, list[str]]:
+    """The images of a folder (and its subfolders), uint8 [N, H, W, C], and
+    the files they came from, in `image_files` order.
+
+    Images of any mode are read as grey (C = 1) when all of them are grey,
+    else as RGB (C = 3); transparent parts are laid on white. They are
+    resized (bilinear) to `image_size`, or, without it, to the size most of
+    them have. Files that cannot be read as images are skipped with a
+    warning that counts them.
+    """
+    from PIL import Image, UnidentifiedImageError
 
     files = image_files(path)
     if not files:
         raise ValueError(f"The folder {path!r} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
-    with Image.open(files[0]) as first:
-        mode = "L" if first.mode in ("1", "L", "LA", "I", "I;16") else "RGB"
-    images = []
+    opened, kept, skipped = [], [], []
     for name in files:
-        with Image.open(name) as im:
-            im = im.convert(mode)
-            if image_size is not None:
-                im = im.resize((image_size[1], image_size[0]), Image.BILINEAR)
-            images.append(np.asarray(im))
-    sizes = {im.shape for im in images}
-    if len(sizes) > 1:
-        raise ValueError(
-            f"The images in {path!r} have different sizes {sorted(sizes)[:3]}...; pass "
-            "image_size=(height, width) to resize them."
+        try:
+            with Image.open(name) as im:
+                im.load()
+                opened.append(im.copy())
+            kept.append(name)
+        except (UnidentifiedImageError, OSError, ValueError):
+            skipped.append(name)
+    if skipped:
+        warnings.warn(
+            f"Skipped {len(skipped)} of {len(files)} files in {path!r} that are not readable images "
+            f"(first: {os.path.relpath(skipped[0], path)}).",
+            stacklevel=2,
         )
-    return np.stack(images)
+    if not opened:
+        raise ValueError(f"None of the {len(files)} image files in {path!r} could be read.")
+    grey = all(im.mode in _GREY_MODES for im in opened)
+    if image_size is None:
+        sizes = [im.size for im in opened]
+        width, height = max(set(sizes), key=sizes.count)
+    else:
+        height, width = image_size
+    images = []
+    for im in opened:
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            im = _on_white(im.convert("RGBA"))
+        im = im.convert("L" if grey else "RGB")
+        if im.size != (width, height):
+            im = im.resize((width, height), Image.BILINEAR)
+        images.append(np.asarray(im))
+    images = np.stack(images)
+    return (images[..., None] if grey else images), kept
+
+
+# PIL modes that hold no colour.
+_GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
+def _on_white(image: Any) -> Any:
+    """An RGBA PIL image laid over a white background (its mode stays RGBA)."""
+    from PIL import Image
+
+    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, image)
 
 
 def _read_tfds(name: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray | None]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FACTOR_NAMES", "SPEC", "draw", "factor_matrix", "make_shapes"]
+__all__ = ["FACTOR_NAMES", "FACTOR_SIZES", "SPEC", "draw", "factor_matrix", "make_shapes"]
 
 SHAPES = ("square", "ellipse", "triangle")
 FACTOR_NAMES = ("shape", "scale", "rotation", "x", "y")
 N_SCALES = 6
 N_ROTATIONS = 40
 N_POSITIONS = 16
+FACTOR_SIZES = (len(SHAPES), N_SCALES, N_ROTATIONS, N_POSITIONS, N_POSITIONS)
 # The latent spec that suits this data (three shapes, four continuous
 # factors): what `keras-infogan train` uses on it unless told otherwise.
 SPEC = {"noise_dim": 8, "categorical": [3], "continuous": 4}
@@ -75,8 +76,7 @@ def make_shapes(n: int = 20000, size: int = 28, seed: int = 0) -> tuple[np.ndarr
     if n < 1 or size < 8:
         raise ValueError(f"make_shapes needs n >= 1 and size >= 8, got n={n}, size={size}.")
     rng = np.random.default_rng(seed)
-    counts = (len(SHAPES), N_SCALES, N_ROTATIONS, N_POSITIONS, N_POSITIONS)
-    factors = {name: rng.integers(0, k, n) for name, k in zip(FACTOR_NAMES, counts)}
+    factors = {name: rng.integers(0, k, n) for name, k in zip(FACTOR_NAMES, FACTOR_SIZES)}
     chunks = [
         draw({k: v[i : i + 2048] for k, v in factors.items()}, size) for i in range(0, n, 2048)
     ]
