@@ -16,14 +16,16 @@ import keras
 import numpy as np
 
 import keras_infogan as ki
+from keras_infogan.data.kinds import describe
 
 
 def fitted_weights(data: str, steps: int, seed: int) -> list[np.ndarray]:
     keras.utils.set_random_seed(seed)
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed)
-    model.compile()
-    ds = ki.data.load(data, batch_size=128, seed=seed).repeat()
+    images, _ = ki.data.load_arrays(data)
+    model.compile(iic_augmentation=describe(images).augmentation)  # "auto", decided without reading ahead
+    ds = ki.data.load(images, batch_size=128, seed=seed).repeat()
     model.fit(ds, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0)
     variables = model.weights + model.optimizer.variables
     return [keras.ops.convert_to_numpy(v) for v in variables]

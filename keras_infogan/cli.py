@@ -97,12 +97,32 @@ def _start_keras(argv: list[str]) -> None:
         if importlib.util.find_spec(backend) is None:
             raise UserError(f"the {backend} backend is not installed: `pip install {backend}`, or pick another --backend")
         os.environ["KERAS_BACKEND"] = backend
+    count = _devices_asked(argv)
+    if count > 1 and "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+        # Without accelerators, JAX can only split the CPU, and only before it starts.
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={count}".strip()
     with _native_stderr_off(unless="TF_CPP_MIN_LOG_LEVEL" in os.environ):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's errors reach Python as exceptions.
         import tensorflow as tf
 
-        tf.config.list_physical_devices()  # Probes for GPUs now, while the probe's lines are off.
+        gpus = tf.config.list_physical_devices("GPU")  # Probes for GPUs now, while the probe's lines are off.
+        if count > len(gpus) and os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+            tf.config.set_logical_device_configuration(
+                tf.config.list_physical_devices("CPU")[0], [tf.config.LogicalDeviceConfiguration()] * count
+            )
         import keras  # noqa: F401
+
+
+def _devices_asked(argv: list[str]) -> int:
+    """`train --devices N`'s N (1 without it): virtual CPU devices are made
+    when there are fewer accelerators."""
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre.add_argument("--devices", type=int, default=1)
+    try:
+        known, _ = pre.parse_known_args(argv[1:])
+    except argparse.ArgumentError:
+        return 1
+    return known.devices if argv[:1] == ["train"] else 1
 
 
 def _wanted_backend(argv: list[str]) -> str | None:
@@ -392,7 +412,7 @@ def _train(args: argparse.Namespace) -> int:
     spec_flags = [*SPEC_FLAGS, "continuous_prior", "noise_prior", "q_hidden", "weight_init", "run_dir"]
     if args.resume:
         given = [
-            *(name for name in flags.given(args, run.RunSettings) if name != "epochs"),
+            *(name for name in flags.given(args, run.RunSettings) if name not in ("epochs", "devices")),
             *flags.given(args, Recipe),
             *("grid_" + name for name in flags.given(args, GridSettings, prefix="grid_")),
             *(name for name in spec_flags if getattr(args, name) is not None),
@@ -401,11 +421,11 @@ def _train(args: argparse.Namespace) -> int:
             leave_out = ", ".join("--" + name.replace("_", "-") for name in given)
             raise UserError(
                 f"--resume takes its settings from {os.path.join(args.resume, 'config.json')}: "
-                f"leave out {leave_out} (only --epochs, --verbose and --backend may change)"
+                f"leave out {leave_out} (only --epochs, --devices, --verbose and --backend may change)"
             )
         run_dir, config = args.resume, None
         run.read_config(run_dir)  # A missing run fails here, in one line.
-        epochs = args.epochs
+        epochs, device_count = args.epochs, args.devices
     else:
         settings = flags.record(args, run.RunSettings)
         run_dir = args.run_dir or _default_run_dir(settings.dataset)
@@ -420,7 +440,7 @@ def _train(args: argparse.Namespace) -> int:
             },
             command=f"{PROG} {shlex.join(args.argv)}",
         )
-        epochs = None
+        epochs = device_count = None
         if config["run"]["tensorboard"] and importlib.util.find_spec("tensorboard") is None:
             print(f"{PROG}: TensorBoard logs are off: the tensorboard package is missing (`pip install tensorboard`)")
             config["run"]["tensorboard"] = False
@@ -430,7 +450,7 @@ def _train(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        run.train(run_dir, config, epochs=epochs, verbose=args.verbose)
+        run.train(run_dir, config, epochs=epochs, verbose=args.verbose, device_count=device_count)
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted; continue with `{PROG} train --resume {run_dir}`", file=sys.stderr)
         return INTERRUPTED

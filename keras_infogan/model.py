@@ -7,6 +7,7 @@ backend-specific part: see `keras_infogan.backend`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 from typing import Any
@@ -15,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_infogan import augment, backend, contract, losses, networks
+from keras_infogan import augment, backend, contract, devices, losses, networks
 from keras_infogan.data import kinds
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
@@ -111,6 +112,7 @@ class InfoGAN(keras.Model):
             discriminator_trunk, spec.total_categories + 2 * spec.continuous, q_hidden, weight_init
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self._engine = devices.current_engine()  # Built inside devices.data_parallel: train there too.
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES + OPTIONAL_METRIC_NAMES}
         self.built = True
 
@@ -173,11 +175,23 @@ class InfoGAN(keras.Model):
         # optimizers' state through `fit` and callbacks see `.optimizers`.
         multi = _OptimizerPair(lambda v: d_opt if id(v) in d_ids else g_opt)
         jit_compile = kwargs.get("jit_compile", "auto")
-        if jit_compile == "auto" and keras.backend.backend() == "tensorflow":
+        if jit_compile == "auto" and keras.backend.backend() == "tensorflow" and devices.replicas() == 1:
+            # Keras' "auto" turns XLA off on CPUs, where this step runs faster
+            # with it; XLA cannot place the replicas of CPU devices.
             jit_compile = not kwargs.get("run_eagerly", False)
-        super().compile(optimizer=multi, **{**kwargs, "jit_compile": jit_compile})
-        self.optimizer.build(self.trainable_variables)
+        with self._device_scope():
+            super().compile(optimizer=multi, **{**kwargs, "jit_compile": jit_compile})
+            self.optimizer.build(self.trainable_variables)
         self._extra_compile_kwargs = kwargs
+
+    def _device_scope(self) -> Any:
+        """The data-parallel engine this model was built under, entered again
+        (`devices.data_parallel`); nothing for a one-device model."""
+        if self._engine is not None:
+            return self._engine.scope()
+        if keras.backend.backend() == "tensorflow":
+            return self.distribute_strategy.scope()
+        return contextlib.nullcontext()
 
     def _d_step_layers_variables(self) -> list:
         variables = self.discriminator_trunk.trainable_variables + self.d_head.trainable_variables
@@ -336,7 +350,8 @@ class InfoGAN(keras.Model):
         the images of `x` (the first batch of a dataset, which moves a
         dataset that reshuffles each pass on by one pass)."""
         self._resolve_augmentation(x)
-        return super().fit(x, *args, **kwargs)
+        with self._device_scope():
+            return super().fit(x, *args, **kwargs)
 
     def train_on_batch(self, x=None, *args, **kwargs):
         """`keras.Model.train_on_batch`, deciding `iic_augmentation="auto"` from `x` as `fit` does."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_infogan import devices
 from keras_infogan.layers import FastConv2DTranspose
 
 __all__ = [
@@ -51,11 +52,13 @@ def _kernel(weight_init: str, conv: bool = False):
 
 def _batch_norm(weight_init: str) -> layers.BatchNormalization:
     """Keras' batch norm, or openai/InfoGAN's: gamma ~ N(1, 0.02), epsilon 1e-5,
-    moving averages with decay 0.9."""
+    moving averages with decay 0.9; synchronized across the replicas of a
+    TensorFlow data-parallel run (`devices.synchronized_batch_norm`)."""
+    synced = {"synchronized": True} if devices.synchronized_batch_norm() else {}
     if weight_init == "glorot":
-        return layers.BatchNormalization()
+        return layers.BatchNormalization(**synced)
     return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
+        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), **synced
     )
 
 

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_infogan import callbacks, data
+from keras_infogan import callbacks, data, devices
 from keras_infogan.data import kinds
 from keras_infogan.files import save_model, write_atomically
 from keras_infogan.grids import GridSettings
@@ -72,9 +72,12 @@ class RunSettings:
     checkpoint_every: int = field(default=_default(callbacks.Checkpoint, "every"), metadata={"help": "epochs between checkpoints"})
     keep_checkpoints: int = field(default=_default(callbacks.Checkpoint, "keep"), metadata={"help": "checkpoints kept"})
     tensorboard: bool = field(default=True, metadata={"help": "write TensorBoard logs"})
+    devices: int = field(
+        default=1, metadata={"help": "devices to train on, each taking an equal share of every batch (jax, tensorflow)"}
+    )
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "steps_per_epoch", "grid_every", "checkpoint_every", "keep_checkpoints"):
+        for name in ("epochs", "batch_size", "steps_per_epoch", "grid_every", "checkpoint_every", "keep_checkpoints", "devices"):
             value = getattr(self, name)
             if value is not None and not value >= 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
@@ -219,6 +222,7 @@ def train(
     epochs: int | None = None,
     verbose: Any = "auto",
     print_fn: Any = print,
+    device_count: int | None = None,
 ) -> InfoGAN:
     """Trains a new run (given `config`, from `new_config`) or resumes the one in `run_dir`.
 
@@ -226,7 +230,8 @@ def train(
     `n_images` and the default `steps_per_epoch` (one pass over the data),
     and written to `run_dir/config.json` before training starts. A resumed
     run continues from its last checkpoint; `epochs` extends (or sets) its
-    epoch count.
+    epoch count, and `device_count` changes the devices it trains on (a
+    checkpoint written on any number of devices loads on any other).
 
     Returns:
         The trained model (also saved as `run_dir/model.keras`).
@@ -253,8 +258,15 @@ def train(
         if epochs < done:
             raise ValueError(f"{run_dir} has already trained {done} epochs; pass --epochs {done} or more.")
         settings = dataclasses.replace(settings, epochs=epochs)
-        config["run"] = settings.get_config()
-    model = build_model(config)  # Checks the losses and networks before anything is written.
+    if device_count is not None:
+        settings = dataclasses.replace(settings, devices=device_count)
+    config["run"] = settings.get_config()
+    per_device = devices.check_batch(settings.batch_size, settings.devices)
+    if settings.devices > 1:
+        names = devices.device_names(settings.devices)
+        print_fn(f"Data-parallel on {settings.devices} devices ({', '.join(names)}): {per_device} images each per step.")
+    with devices.data_parallel(settings.devices):
+        model = build_model(config)  # Checks the losses and networks before anything is written.
     os.makedirs(run_dir, exist_ok=True)
     write_config(run_dir, config)
 

@@ -1,0 +1,71 @@
+"""Data-parallel checks on two virtual CPU devices, run by tests/test_devices.py
+in a fresh process (the devices must exist before the backend starts).
+
+Usage: python devices_worker.py DIR   writes DIR/step_1.npz and DIR/step_2.npz (one
+                                      step from fixed weights and latents on 1 and 2
+                                      devices), then fits on 2 devices and saves
+                                      DIR/info_categorical.npy, DIR/model.keras, DIR/export/
+                                      (and under TensorFlow DIR/draws.npz: each replica's draws)
+"""
+
+import os
+import sys
+
+import keras
+import numpy as np
+
+from backend_worker import BATCH, fixed_batch, set_fixed_weights
+from conftest import shapes_images, tiny_model
+from keras_infogan import devices, saved_model
+
+if keras.backend.backend() == "tensorflow":
+    devices.virtual_cpus(2)
+
+
+def step(out: str, count: int) -> None:
+    with devices.data_parallel(count):
+        model = tiny_model()
+        set_fixed_weights(model)
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-3),
+            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, epsilon=1e-3),
+            iic_weight=0.0,
+        )
+    model.fit(fixed_batch(model.spec), batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    np.savez(out, *[keras.ops.convert_to_numpy(v) for v in model.weights if "seed" not in v.path])
+
+
+def draws(model, folder: str) -> None:
+    """TensorFlow: what each replica draws in a step, and the seed states after."""
+    import tensorflow as tf
+
+    from keras_infogan.backend.tensorflow import _own_draws
+
+    strategy = model.distribute_strategy
+
+    def per_replica():
+        with _own_draws(model.seed_generator, strategy.num_replicas_in_sync):
+            return model.spec.sample(4, seed=model.seed_generator)["noise"]
+
+    noise = strategy.experimental_local_results(tf.function(lambda: strategy.run(per_replica))())
+    states = [v.numpy() for v in strategy.experimental_local_results(model.seed_generator.state.value)]
+    np.savez(os.path.join(folder, "draws.npz"), noise=np.stack([n.numpy() for n in noise]), states=np.stack(states))
+
+
+def fit(folder: str) -> None:
+    with devices.data_parallel(2):
+        model = tiny_model()
+        model.compile()
+    if keras.backend.backend() == "tensorflow":
+        draws(model, folder)
+    history = model.fit(shapes_images(128), batch_size=32, epochs=6, verbose=0).history
+    np.save(os.path.join(folder, "info_categorical.npy"), np.array(history["info_categorical"]))
+    model.save(os.path.join(folder, "model.keras"))
+    saved_model.export(model, os.path.join(folder, "export"))
+
+
+if __name__ == "__main__":
+    folder = sys.argv[1]
+    for count in (1, 2):
+        step(os.path.join(folder, f"step_{count}.npz"), count)
+    fit(folder)

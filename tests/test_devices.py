@@ -1,0 +1,111 @@
+"""Data-parallel training on two virtual CPU devices: one step on two devices
+is one step on one device with the same global batch, a short fit trains, and
+the command line trains on two devices and resumes on one."""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from keras_infogan import devices
+
+from conftest import WORKER
+
+DEVICES_WORKER = os.path.join(os.path.dirname(WORKER), "devices_worker.py")
+ENGINES = ("jax", "tensorflow")
+# Two devices sum the same per-example gradients in another order, and under
+# TensorFlow synchronized batch norm computes its moments from sums: float32
+# rounding (measured: 7e-9 under JAX, 1.5e-8 under TensorFlow), far under one
+# Adam step (up to 1e-3).
+PARITY_ATOL = 1e-6
+
+
+def environment(backend: str) -> dict:
+    return dict(
+        os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", XLA_FLAGS="--xla_force_host_platform_device_count=2"
+    )
+
+
+def side_by_side(commands: dict[str, list[str]]) -> None:
+    procs = {
+        name: subprocess.Popen(command, env=environment(name.split(":")[0]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name, command in commands.items()
+    }
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, f"{name} failed:\n{out[-2000:]}\n{err[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory):
+    root = tmp_path_factory.mktemp("devices")
+    for engine in ENGINES:
+        (root / engine).mkdir()
+    side_by_side({engine: [sys.executable, DEVICES_WORKER, str(root / engine)] for engine in ENGINES})
+    return root
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_step_on_two_devices_is_one_step_on_one(worked, engine):
+    with np.load(worked / engine / "step_1.npz") as one, np.load(worked / engine / "step_2.npz") as two:
+        assert one.files == two.files
+        for key in one.files:
+            np.testing.assert_allclose(two[key], one[key], atol=PARITY_ATOL, err_msg=key)
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_short_fit_on_two_devices_trains_and_exports(worked, engine):
+    info = np.load(worked / engine / "info_categorical.npy")
+    assert info[-1] < 0.7 * info[0]
+    assert os.path.isfile(worked / engine / "export" / "1" / "saved_model.pb")
+    loaded = keras.models.load_model(worked / engine / "model.keras")  # on this process's one device
+    assert loaded.generate(n=2).shape == (2, 16, 16, 1)
+
+
+@pytest.mark.once
+def test_tensorflow_replicas_draw_their_own_latents(worked):
+    """A SeedGenerator's state is mirrored, so replicas would draw the same
+    latents; each draws its own, and the states agree after the step."""
+    with np.load(worked / "tensorflow" / "draws.npz") as f:
+        noise, states = f["noise"], f["states"]
+    assert noise.shape == (2, 4, 4) and not np.allclose(noise[0], noise[1])
+    np.testing.assert_array_equal(states[0], states[1])
+
+
+@pytest.mark.once
+def test_the_command_line_trains_on_two_devices_and_resumes_on_one(tmp_path):
+    from keras_infogan import data
+
+    images, factors = data.make_shapes(128, size=16, seed=0)
+    npz = str(tmp_path / "shapes16.npz")
+    np.savez(npz, x_train=images)
+    flags = ["--dataset", npz, "--noise", "4", "--categorical", "3", "--continuous", "2", "--q-hidden", "16",
+             "--batch-size", "32", "--steps-per-epoch", "2", "--grid-samples", "2", "--verbose", "0", "--no-tensorboard"]  # fmt: skip
+    cli = [sys.executable, "-m", "keras_infogan", "train"]
+    runs = {engine: str(tmp_path / engine) for engine in ENGINES}
+    side_by_side({engine: [*cli, "--backend", engine, *flags, "--devices", "2", "--run-dir", runs[engine]] for engine in ENGINES})
+    side_by_side({f"{engine}:resume": [*cli, "--resume", runs[engine], "--epochs", "2", "--devices", "1"] for engine in ENGINES})
+    for engine in ENGINES:
+        with open(os.path.join(runs[engine], "config.json")) as f:
+            config = json.load(f)
+        assert config["run"]["devices"] == 1 and config["run"]["epochs"] == 2
+        assert os.path.isfile(os.path.join(runs[engine], "checkpoints", "epoch_002.keras"))
+
+
+def test_a_batch_that_does_not_split_evenly_is_refused():
+    with pytest.raises(ValueError, match="A global batch of 33 does not split evenly across 2 devices; use a batch size that is a multiple of 2"):
+        devices.check_batch(33, 2)
+    assert devices.check_batch(64, 2) == 32
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="torch has no data-parallel engine in Keras")
+def test_torch_says_it_has_no_data_parallel_engine():
+    with pytest.raises(ValueError, match="needs the jax or tensorflow backend"):
+        with devices.data_parallel(2):
+            pass
