@@ -100,7 +100,9 @@ def _start_keras(argv: list[str]) -> None:
     count = _devices_asked(argv)
     if count > 1 and "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
         # Without accelerators, JAX can only split the CPU, and only before it starts.
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={count}".strip()
+        # Virtual devices share the cores: let their collectives wait longer than XLA's 40 s.
+        flags = f"--xla_force_host_platform_device_count={count} --xla_cpu_collective_call_terminate_timeout_seconds=600"
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
     with _native_stderr_off(unless="TF_CPP_MIN_LOG_LEVEL" in os.environ):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's errors reach Python as exceptions.
         import tensorflow as tf
@@ -404,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _train(args: argparse.Namespace) -> int:
     import keras
 
-    from keras_infogan import flags, run
+    from keras_infogan import callbacks, flags, run
     from keras_infogan.grids import GridSettings
     from keras_infogan.model import InfoGAN
     from keras_infogan.recipe import Recipe
@@ -454,6 +456,10 @@ def _train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted; continue with `{PROG} train --resume {run_dir}`", file=sys.stderr)
         return INTERRUPTED
+    except callbacks.TrainingDiverged as e:
+        last = callbacks.Checkpoint(os.path.join(run_dir, "checkpoints")).latest()
+        kept = f"epoch {last['epoch']}'s checkpoint is kept" if last else "no checkpoint was written yet"
+        raise UserError(f"{e}; {kept} (`{PROG} train --resume {run_dir}` starts from it; lower the learning rates)") from e
     print(f"Saved {os.path.join(run_dir, 'model.keras')}; its grids are in {os.path.join(run_dir, 'grids')}")
     return 0
 

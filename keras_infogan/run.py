@@ -281,6 +281,7 @@ def train(
             steps_per_epoch=settings.steps_per_epoch,
             shuffle=False,  # `epoch_dataset` orders the data.
             callbacks=[
+                callbacks.StopOnDivergence(),  # First: nothing below runs on a diverged epoch.
                 *_watchers(run_dir, settings, GridSettings.from_config(config["grid"])),
                 checkpoint,
                 callbacks.TrainingSummary(settings.batch_size, print_fn),

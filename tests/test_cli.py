@@ -400,3 +400,41 @@ def test_train_on_an_image_folder_picks_networks_for_the_size(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("keras-infogan: error:") == 1
     assert "No built-in networks take images of 24x24" in err.splitlines()[-1] and "--image-size H W" in err
+
+
+class _PoisonAt(keras.callbacks.Callback):
+    """Sets a weight of D's trunk to NaN before a given step of a given epoch."""
+
+    def __init__(self, epoch: int, step: int):
+        super().__init__()
+        self.at, self.epoch = (epoch, step), 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch + 1) == self.at:
+            kernel = self.model.discriminator_trunk.trainable_variables[0]
+            kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+
+def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_path, monkeypatch, capsys):
+    path = str(tmp_path / "run")
+    assert cli.main(["train", *tiny, "--epochs", "2", "--run-dir", path, "--no-tensorboard"]) == 0
+    model_bytes = open(os.path.join(path, "model.keras"), "rb").read()
+    watchers = run._watchers
+    monkeypatch.setattr(run, "_watchers", lambda *a: [*watchers(*a), _PoisonAt(epoch=3, step=2)])
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", path, "--epochs", "4"]) == 2
+    assert_one_line_error(
+        capsys.readouterr().err,
+        "training diverged at epoch 3, step 2: ",
+        "is nan; epoch 2's checkpoint is kept",
+        f"`keras-infogan train --resume {path}` starts from it",
+    )
+    assert callbacks.Checkpoint(os.path.join(path, "checkpoints")).latest()["epoch"] == 2
+    assert sorted(os.listdir(os.path.join(path, "checkpoints"))) == ["epoch_001.keras", "epoch_002.keras", "latest.json"]
+    assert open(os.path.join(path, "model.keras"), "rb").read() == model_bytes
+    monkeypatch.undo()
+    assert cli.main(["train", "--resume", path, "--epochs", "3"]) == 0
+    assert "Trained 1 epochs (to epoch 3/3, 3 steps)" in capsys.readouterr().out

@@ -6,6 +6,8 @@
   optimizer state and the latent draws' seed state included.
 * `MetricsCSV`: the metrics of each epoch as CSV, right after a resume too.
 * `TrainingSummary`: one line at the end: wall time, images/s, final metrics.
+* `StopOnDivergence`: ends `fit` at the first NaN or infinite loss, before
+  anything is written over the last good checkpoint.
 
 Example:
 
@@ -27,8 +29,9 @@ order must depend only on the seed and the epoch, as `run.epoch_dataset`'s does.
 """
 
 from keras_infogan.callbacks.checkpoint import Checkpoint
+from keras_infogan.callbacks.divergence import StopOnDivergence, TrainingDiverged
 from keras_infogan.callbacks.metrics_csv import MetricsCSV
 from keras_infogan.callbacks.training_summary import TrainingSummary
 from keras_infogan.callbacks.traversal_grid import TraversalGrid
 
-__all__ = ["Checkpoint", "MetricsCSV", "TrainingSummary", "TraversalGrid"]
+__all__ = ["Checkpoint", "MetricsCSV", "StopOnDivergence", "TrainingDiverged", "TrainingSummary", "TraversalGrid"]
