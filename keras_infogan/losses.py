@@ -22,6 +22,7 @@ __all__ = [
     "HingeLoss",
     "LeastSquaresLoss",
     "NonSaturatingLoss",
+    "WassersteinLoss",
     "bounded_log_std",
     "categorical_info_loss",
     "categorical_mi_lower_bound",
@@ -93,7 +94,21 @@ class HingeLoss(AdversarialLoss):
         return -ops.mean(fake_logits)
 
 
-ADVERSARIAL_LOSSES = {cls.name: cls for cls in (NonSaturatingLoss, LeastSquaresLoss, HingeLoss)}
+class WassersteinLoss(AdversarialLoss):
+    """WGAN's critic objective (Arjovsky et al., 2017): D's output is a score,
+    not a probability. The critic must be kept 1-Lipschitz: train it with a
+    gradient penalty (WGAN-GP: `gradient_penalty="wgan-gp"`)."""
+
+    name = "wasserstein"
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return ops.mean(fake_logits) - ops.mean(real_logits)
+
+    def generator_loss(self, fake_logits):
+        return -ops.mean(fake_logits)
+
+
+ADVERSARIAL_LOSSES = {cls.name: cls for cls in (NonSaturatingLoss, LeastSquaresLoss, HingeLoss, WassersteinLoss)}
 
 
 def get_adversarial_loss(name: str) -> AdversarialLoss:

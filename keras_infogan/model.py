@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_infogan import augment, backend, contract, devices, losses, networks
+from keras_infogan import augment, backend, contract, devices, losses, networks, penalties
 from keras_infogan.data import kinds
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
@@ -33,8 +33,8 @@ METRIC_NAMES = (
     "d_acc_real",
     "d_acc_fake",
 )
-# Logged only when its term is on (`compile(iic_weight=...)`).
-OPTIONAL_METRIC_NAMES = ("iic_mi",)
+# Logged only when their terms are on (`compile(iic_weight=..., gradient_penalty=...)`).
+OPTIONAL_METRIC_NAMES = ("iic_mi", "gradient_penalty")
 
 
 class _OptimizerPair(keras.optimizers.MultiOptimizer):
@@ -301,6 +301,11 @@ class InfoGAN(keras.Model):
         fake_logits = self.d_head(fake_features, training=True)
         loss = self.adversarial.discriminator_loss(real_logits, fake_logits)
         logs = {}
+        if recipe.penalty_weight:
+            points = penalties.penalty_points(recipe.gradient_penalty, real, fake, self.seed_generator)
+            penalty = self.gradient_penalty(points)
+            loss = loss + recipe.penalty_weight * penalty
+            logs["gradient_penalty"] = penalty
         if recipe.info_trains_trunk:
             info, _ = self._info_loss(fake_features, latent)
             loss = loss + info
@@ -325,6 +330,26 @@ class InfoGAN(keras.Model):
             d_acc_fake=ops.mean(ops.cast(fake_logits < threshold, "float32")),
         )
         return loss, logs
+
+    def gradient_penalty(self, points: Any) -> Any:
+        """The recipe's penalty (unweighted) on D's input gradient at `points`,
+        differentiable in D's weights.
+
+        D runs in training mode, as in its loss; with batch norm, its
+        statistics come from `points` and couple their gradients, and its
+        moving statistics are left as they are.
+        """
+        return penalties.gradient_penalty(self.recipe.gradient_penalty, backend.input_gradient(self._critic_total, points))
+
+    def _critic_total(self, images: Any) -> Any:
+        """D's summed output on `images`, without updating D's state."""
+        variables = self.discriminator_trunk.variables + self.d_head.variables
+        with keras.StatelessScope(state_mapping=[(v, v.value) for v in variables]):
+            return ops.sum(self.d_head(self.discriminator_trunk(images, training=True), training=True))
+
+    def critic_latents(self, real: Any) -> dict[str, Any]:
+        """Fresh latents for an extra D update (`n_critic` > 1) on the batch `real`."""
+        return self.spec.sample(ops.shape(real)[0], seed=self.seed_generator)
 
     def generator_loss(self, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """G and Q's loss: fool D and keep the codes recoverable by Q."""

@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from keras_infogan import augment, losses
+from keras_infogan import augment, losses, penalties
 
 __all__ = [
     "ADVERSARIAL_LOSSES",
@@ -25,6 +25,7 @@ __all__ = [
     "CONTINUOUS_WEIGHTS",
     "IIC_AUGMENTATIONS",
     "IIC_WEIGHT",
+    "PENALTIES",
     "Recipe",
     "check_choice",
 ]
@@ -33,6 +34,7 @@ ADVERSARIAL_LOSSES = tuple(losses.ADVERSARIAL_LOSSES)
 CATEGORICAL_LOSSES = losses.CATEGORICAL_LOSSES
 CONTINUOUS_LOSSES = losses.CONTINUOUS_LOSSES
 IIC_AUGMENTATIONS = ("auto", *augment.AUGMENTATIONS)
+PENALTIES = penalties.PENALTIES
 # The continuous weight each continuous loss gets unless one is given: a
 # learned std can swamp the other terms, so "gaussian" is weighted down.
 CONTINUOUS_WEIGHTS = {"fixed_std": 1.0, "gaussian": 0.1}
@@ -79,7 +81,28 @@ class Recipe:
     d_learning_rate: float = field(default=4e-4, metadata=_help("Adam learning rate of D, and of Q's head when the info term trains the trunk"))
     g_learning_rate: float = field(default=1e-3, metadata=_help("Adam learning rate of G, and of Q's head otherwise"))
     beta_1: float = field(default=0.5, metadata=_help("Adam's beta_1 for both optimizers"))
-    adversarial_loss: str = field(default="nonsaturating", metadata=_help("GAN objective", choices=ADVERSARIAL_LOSSES))
+    beta_2: float = field(default=0.999, metadata=_help("Adam's beta_2 for both optimizers (WGAN-GP's paper: 0.9)"))
+    adversarial_loss: str = field(
+        default="nonsaturating",
+        metadata=_help("GAN objective; wasserstein needs a gradient penalty", choices=ADVERSARIAL_LOSSES),
+    )
+    gradient_penalty: str = field(
+        default="none",
+        metadata=_help(
+            "penalty on D's input gradient: at real-fake interpolates (wgan-gp), near real images (dragan) "
+            "or at real images (r1)",
+            choices=PENALTIES,
+        ),
+    )
+    penalty_weight: float | None = field(
+        default=None, metadata=_help("lambda of the gradient penalty (gamma for r1); None: 10, as the papers set it")
+    )
+    n_critic: int = field(
+        default=1,
+        metadata=_help(
+            "D updates per G update; the extra ones reuse the step's real images with fresh latents (WGAN-GP's paper: 5)"
+        ),
+    )
     categorical_loss: str = field(
         default="softmax",
         metadata=_help("categorical info loss: softmax cross-entropy, or sigmoid cross-entropy on the one-hot code (the paper's form)", choices=CATEGORICAL_LOSSES),
@@ -113,13 +136,24 @@ class Recipe:
         for name in ("d_learning_rate", "g_learning_rate", "fixed_std"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}.")
-        if not 0 <= self.beta_1 < 1:
-            raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}.")
-        for name in ("categorical_weight", "continuous_weight", "iic_weight"):
+        for name in ("beta_1", "beta_2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.")
+        if not (isinstance(self.n_critic, int) and self.n_critic >= 1):
+            raise ValueError(f"n_critic must be a whole number >= 1, got {self.n_critic!r}.")
+        for name in ("categorical_weight", "continuous_weight", "iic_weight", "penalty_weight"):
             value = getattr(self, name)
             if value is not None and not value >= 0:
                 raise ValueError(f"{name} must be >= 0 (0 turns the term off), got {value!r}.")
         check_choice("adversarial_loss", self.adversarial_loss, ADVERSARIAL_LOSSES)
+        check_choice("gradient_penalty", self.gradient_penalty, PENALTIES)
+        if self.gradient_penalty == "none" and self.penalty_weight:
+            raise ValueError("penalty_weight is set but gradient_penalty is 'none'; choose a penalty, or leave the weight out.")
+        if self.adversarial_loss == "wasserstein" and (self.gradient_penalty == "none" or self.penalty_weight == 0):
+            raise ValueError(
+                "adversarial_loss 'wasserstein' needs a gradient penalty to keep the critic Lipschitz; "
+                "set gradient_penalty='wgan-gp' (WGAN-GP)."
+            )
         check_choice("categorical_loss", self.categorical_loss, CATEGORICAL_LOSSES)
         check_choice("continuous_loss", self.continuous_loss, CONTINUOUS_LOSSES)
         if self.iic_augmentation in _RETIRED_AUGMENTATIONS:
@@ -145,15 +179,23 @@ class Recipe:
                 "iic_weight > 0 trains Q's head in D's update, which needs info_trains_trunk=True; "
                 "set it, or set iic_weight=0."
             )
-        return dataclasses.replace(self, continuous_weight=float(continuous_weight), iic_weight=float(iic_weight))
+        penalty_weight = self.penalty_weight
+        if penalty_weight is None:
+            penalty_weight = penalties.PENALTY_WEIGHTS[self.gradient_penalty]
+        return dataclasses.replace(
+            self,
+            continuous_weight=float(continuous_weight),
+            iic_weight=float(iic_weight),
+            penalty_weight=float(penalty_weight),
+        )
 
     def optimizer(self, net: str) -> Any:
         """The default optimizer of `net` ("d" or "g"): Adam at this recipe's
-        rate for it and its beta_1."""
+        rate for it and its betas."""
         import keras
 
         rate = {"d": self.d_learning_rate, "g": self.g_learning_rate}[net]
-        return keras.optimizers.Adam(rate, beta_1=self.beta_1, name=f"{net}_adam")
+        return keras.optimizers.Adam(rate, beta_1=self.beta_1, beta_2=self.beta_2, name=f"{net}_adam")
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

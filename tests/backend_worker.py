@@ -1,19 +1,22 @@
 """Runs model actions under the backend in KERAS_BACKEND, for tests/test_cross_backend.py.
 
 Usage: python backend_worker.py prepare DIR    in DIR/<backend>/: one train step from fixed
-                                               weights and latents (step.npz), a trained tiny
+                                               weights and latents (step.npz; with R1,
+                                               step_r1.npz), WGAN-GP's penalty and its weight
+                                               gradient (penalty.npz), a trained tiny
                                                model (model.keras) and its images (images.npy)
        python backend_worker.py check DIR      load every other backend's model.keras: generate
                                                (DIR/<source>/as_<backend>.npy), then train on
 """
 
+import contextlib
 import os
 import sys
 
 import keras
 import numpy as np
 
-from conftest import BACKENDS, shapes_images, tiny_model
+from conftest import BACKENDS, shapes_images, tiny_model, weight_gradients
 
 BATCH = 8
 
@@ -42,22 +45,26 @@ def set_fixed_weights(model) -> None:
             v.assign(np.ones(v.shape, "float32"))
 
 
-def step(out: str) -> None:
-    model = tiny_model()
-    set_fixed_weights(model)
-    # Adam's first step is lr * g / (|g| + epsilon): with the default epsilon
-    # (1e-7) a near-zero gradient whose sign differs by float rounding between
-    # backends moves its weight by a whole 2 * lr. A larger epsilon keeps the
-    # step continuous in the gradients, so the comparison tests the math.
-    # The IIC term augments with each backend's own random stream, so the
-    # backends would read different images; the rest of the step is compared.
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-3),
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, epsilon=1e-3),
-        iic_weight=0.0,
-    )
+def step(out: str, scope=contextlib.nullcontext, **recipe) -> None:
+    """One train step from fixed weights and latents, the model built and
+    compiled inside `scope()` with the `recipe` options; saves the weights after it."""
+    with scope():
+        model = tiny_model()
+        set_fixed_weights(model)
+        # Adam's first step is lr * g / (|g| + epsilon): with the default epsilon
+        # (1e-7) a near-zero gradient whose sign differs by float rounding between
+        # backends moves its weight by a whole 2 * lr. A larger epsilon keeps the
+        # step continuous in the gradients, so the comparison tests the math.
+        # The IIC term augments with each backend's own random stream, so the
+        # backends would read different images; the rest of the step is compared.
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-3),
+            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, epsilon=1e-3),
+            iic_weight=0.0,
+            **recipe,
+        )
     model.fit(fixed_batch(model.spec), batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-    np.savez(out, *[w for v, w in zip(model.weights, model.get_weights()) if "seed" not in v.path])
+    np.savez(out, *[keras.ops.convert_to_numpy(v) for v in model.weights if "seed" not in v.path])
 
 
 def generate_fixed(model) -> np.ndarray:
@@ -65,8 +72,21 @@ def generate_fixed(model) -> np.ndarray:
     return model.generate(batch["noise"], batch["categorical"], batch["continuous"])
 
 
+def penalty_gradients(out: str) -> None:
+    """WGAN-GP's penalty at fixed points and its gradient in D's weights."""
+    model = tiny_model()
+    set_fixed_weights(model)
+    model.compile(adversarial_loss="wasserstein", gradient_penalty="wgan-gp")
+    points = keras.ops.convert_to_tensor(fixed_batch(model.spec)["images"])
+    value, grads = weight_gradients(lambda: model.gradient_penalty(points), model.d_variables)
+    np.savez(out, np.float32(value), *grads)
+
+
 def prepare(folder: str) -> None:
     step(os.path.join(folder, "step.npz"))
+    # R1 looks at the real images only: no random draw, so the backends can agree.
+    step(os.path.join(folder, "step_r1.npz"), gradient_penalty="r1")
+    penalty_gradients(os.path.join(folder, "penalty.npz"))
     model = tiny_model()
     model.compile()
     model.fit(shapes_images(64), batch_size=32, epochs=1, verbose=0)

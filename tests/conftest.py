@@ -66,6 +66,31 @@ def images():
     return shapes_images()
 
 
+def weight_gradients(fn, variables) -> tuple[float, list[np.ndarray]]:
+    """The scalar `fn()` and its gradient in `variables`, by the backend's own autodiff."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            value = fn()
+        grads = tape.gradient(value, [v.value for v in variables], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    elif backend == "jax":
+        import jax
+
+        def pure(values):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn()
+
+        value, grads = jax.value_and_grad(pure)([v.value for v in variables])
+    else:
+        import torch
+
+        value = fn()
+        grads = torch.autograd.grad(value, [v.value for v in variables], allow_unused=True, materialize_grads=True)
+    return float(keras.ops.convert_to_numpy(value)), [keras.ops.convert_to_numpy(g) for g in grads]
+
+
 def run_workers(*args: str) -> None:
     """Runs tests/backend_worker.py under each backend, side by side."""
     procs = {

@@ -14,25 +14,12 @@ import sys
 import keras
 import numpy as np
 
-from backend_worker import BATCH, fixed_batch, set_fixed_weights
+from backend_worker import step
 from conftest import shapes_images, tiny_model
 from keras_infogan import devices, saved_model
 
 if keras.backend.backend() == "tensorflow":
     devices.virtual_cpus(2)
-
-
-def step(out: str, count: int) -> None:
-    with devices.data_parallel(count):
-        model = tiny_model()
-        set_fixed_weights(model)
-        model.compile(
-            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=1e-3),
-            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, epsilon=1e-3),
-            iic_weight=0.0,
-        )
-    model.fit(fixed_batch(model.spec), batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
-    np.savez(out, *[keras.ops.convert_to_numpy(v) for v in model.weights if "seed" not in v.path])
 
 
 def draws(model, folder: str) -> None:
@@ -67,5 +54,5 @@ def fit(folder: str) -> None:
 if __name__ == "__main__":
     folder = sys.argv[1]
     for count in (1, 2):
-        step(os.path.join(folder, f"step_{count}.npz"), count)
+        step(os.path.join(folder, f"step_{count}.npz"), lambda: devices.data_parallel(count))
     fit(folder)

@@ -1,6 +1,6 @@
 """Data-parallel training on two virtual CPU devices: one step on two devices
 is one step on one device with the same global batch, a short fit trains, and
-the command line trains on two devices and resumes on one."""
+the command line trains on two devices, resumes on one, then on two again."""
 
 import json
 import os
@@ -79,7 +79,7 @@ def test_tensorflow_replicas_draw_their_own_latents(worked):
 
 
 @pytest.mark.once
-def test_the_command_line_trains_on_two_devices_and_resumes_on_one(tmp_path):
+def test_the_command_line_resumes_on_another_number_of_devices(tmp_path):
     from keras_infogan import data
 
     images, factors = data.make_shapes(128, size=16, seed=0)
@@ -90,12 +90,14 @@ def test_the_command_line_trains_on_two_devices_and_resumes_on_one(tmp_path):
     cli = [sys.executable, "-m", "keras_infogan", "train"]
     runs = {engine: str(tmp_path / engine) for engine in ENGINES}
     side_by_side({engine: [*cli, "--backend", engine, *flags, "--devices", "2", "--run-dir", runs[engine]] for engine in ENGINES})
-    side_by_side({f"{engine}:resume": [*cli, "--resume", runs[engine], "--epochs", "2", "--devices", "1"] for engine in ENGINES})
+    side_by_side({f"{engine}:on 1": [*cli, "--resume", runs[engine], "--epochs", "2", "--devices", "1"] for engine in ENGINES})
+    side_by_side({f"{engine}:on 2": [*cli, "--resume", runs[engine], "--epochs", "3", "--devices", "2"] for engine in ENGINES})
     for engine in ENGINES:
         with open(os.path.join(runs[engine], "config.json")) as f:
             config = json.load(f)
-        assert config["run"]["devices"] == 1 and config["run"]["epochs"] == 2
-        assert os.path.isfile(os.path.join(runs[engine], "checkpoints", "epoch_002.keras"))
+        assert config["run"]["devices"] == 2 and config["run"]["epochs"] == 3
+        with open(os.path.join(runs[engine], "metrics.csv")) as f:
+            assert [line.split(",")[0] for line in f.read().splitlines()[1:]] == ["1", "2", "3"]
 
 
 def test_a_batch_that_does_not_split_evenly_is_refused():

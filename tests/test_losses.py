@@ -23,7 +23,7 @@ def test_nonsaturating_loss_by_hand():
     assert f(loss.generator_loss(fake)) == pytest.approx(g, rel=1e-6)
 
 
-def test_lsgan_and_hinge_by_hand():
+def test_lsgan_hinge_and_wasserstein_by_hand():
     real, fake = np.array([[0.5]], "float32"), np.array([[-0.5]], "float32")
     ls = losses.get_adversarial_loss("lsgan")
     assert f(ls.discriminator_loss(real, fake)) == pytest.approx(0.5 * (0.25 + 0.25))
@@ -31,6 +31,9 @@ def test_lsgan_and_hinge_by_hand():
     hinge = losses.get_adversarial_loss("hinge")
     assert f(hinge.discriminator_loss(real, fake)) == pytest.approx(0.5 + 0.5)
     assert f(hinge.generator_loss(fake)) == pytest.approx(0.5)
+    wasserstein = losses.get_adversarial_loss("wasserstein")
+    assert f(wasserstein.discriminator_loss(real, fake)) == pytest.approx(-0.5 - 0.5)
+    assert f(wasserstein.generator_loss(fake)) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="adversarial_loss"):
         losses.get_adversarial_loss("wasserstein?")
 

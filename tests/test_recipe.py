@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 
+from keras_infogan.penalties import PENALTY_WEIGHTS
 from keras_infogan.recipe import CONTINUOUS_WEIGHTS, IIC_WEIGHT, Recipe
 
 pytestmark = pytest.mark.once
@@ -21,6 +22,9 @@ def test_defaults_resolve_for_the_spec():
     assert Recipe(continuous_loss="gaussian", continuous_weight=0.3).resolved(True).continuous_weight == 0.3
     resolved = Recipe(iic_weight=0.5).resolved(True)
     assert resolved.resolved(True) == resolved  # Resolving twice changes nothing.
+    assert Recipe().resolved(True).penalty_weight == 0.0
+    assert Recipe(gradient_penalty="r1").resolved(True).penalty_weight == PENALTY_WEIGHTS["r1"] > 0
+    assert Recipe(gradient_penalty="dragan", penalty_weight=1.0).resolved(True).penalty_weight == 1.0
 
 
 @pytest.mark.parametrize(
@@ -33,6 +37,11 @@ def test_defaults_resolve_for_the_spec():
         ({"categorical_loss": "hinge"}, r"Unknown categorical_loss 'hinge'; choose one of \['softmax', 'sigmoid'\]"),
         ({"adversarial_loss": "wgan"}, "Unknown adversarial_loss 'wgan'"),
         ({"iic_augmentation": "slant"}, "iic_augmentation 'slant' was retired"),
+        ({"beta_2": 1.0}, r"beta_2 must be in \[0, 1\)"),
+        ({"n_critic": 0}, "n_critic must be a whole number >= 1, got 0"),
+        ({"gradient_penalty": "gp"}, "Unknown gradient_penalty 'gp'"),
+        ({"penalty_weight": 5.0}, "penalty_weight is set but gradient_penalty is 'none'"),
+        ({"adversarial_loss": "wasserstein"}, "needs a gradient penalty.*gradient_penalty='wgan-gp'"),
     ],
 )
 def test_bad_values_name_the_field(options, phrase):

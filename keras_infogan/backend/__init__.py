@@ -2,8 +2,10 @@
 gradients, and which optimizer class runs an update fastest.
 
 Each backend's module holds one `train_step` of the same shape: draw the
-latents, run G once, update D on the gradient-stopped fakes, then update G
-and Q through the updated D. The losses come from `InfoGAN`, shared by all.
+latents, make `n_critic - 1` extra D updates on fresh fakes, run G once,
+update D on the gradient-stopped fakes, then update G and Q through the
+updated D; and `input_gradient`, D's gradient at its inputs for the gradient
+penalties. The losses come from `InfoGAN`, shared by all.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from typing import Any
 
 import keras
 
-__all__ = ["BACKEND", "prepare_optimizer", "serialize_optimizer", "train_step"]
+__all__ = ["BACKEND", "input_gradient", "prepare_optimizer", "serialize_optimizer", "train_step"]
 
 BACKEND = keras.backend.backend()
 if BACKEND == "tensorflow":
-    from keras_infogan.backend.tensorflow import train_step
+    from keras_infogan.backend.tensorflow import input_gradient, train_step
 elif BACKEND == "jax":
-    from keras_infogan.backend.jax import train_step
+    from keras_infogan.backend.jax import input_gradient, train_step
 elif BACKEND == "torch":
-    from keras_infogan.backend.torch import train_step
+    from keras_infogan.backend.torch import input_gradient, train_step
 else:
     raise ImportError(
         f"keras-infogan runs on the tensorflow, jax and torch backends, not {BACKEND!r}. "

@@ -9,7 +9,7 @@ to G's weights after the D update.
 import jax
 import keras
 
-__all__ = ["train_step"]
+__all__ = ["input_gradient", "train_step"]
 
 
 def _positions(variables, subset):
@@ -37,6 +37,12 @@ def _bound(model, fn, trainable, non_trainable):
     return out, [scope.get_current_value(v) for v in model.non_trainable_variables]
 
 
+def input_gradient(fn, x):
+    """The gradient of the scalar `fn(x)` at `x`, traceable by an outer
+    `jax.grad` (second order)."""
+    return jax.grad(fn)(x)
+
+
 def train_step(model, state, data):
     trainable, non_trainable, optimizer_values, metric_values = state
     d_pos = _positions(model.trainable_variables, model.d_variables)
@@ -45,10 +51,31 @@ def train_step(model, state, data):
     d_opt_pos = _positions(opt_vars, model.d_optimizer.variables)
     g_opt_pos = _positions(opt_vars, model.g_optimizer.variables)
     (it_pos,) = _positions(opt_vars, [model.optimizer.iterations])
+    d_opt_values = [optimizer_values[i] for i in d_opt_pos]
+
+    def update_d(fake, latent, trainable, non_trainable, d_opt_values):
+        def d_loss(values, non_trainable):
+            (loss, logs), nt = _bound(
+                model,
+                lambda: model.discriminator_loss(real, jax.lax.stop_gradient(fake), latent),
+                _replace(trainable, d_pos, values),
+                non_trainable,
+            )
+            return loss, (logs, nt)
+
+        d_values = [trainable[i] for i in d_pos]
+        (_, (logs, non_trainable)), d_grads = jax.value_and_grad(d_loss, has_aux=True)(d_values, non_trainable)
+        d_values, d_opt_values = model.d_optimizer.stateless_apply(d_opt_values, d_grads, d_values)
+        return logs, _replace(trainable, d_pos, d_values), non_trainable, d_opt_values
 
     (real, latent), non_trainable = _bound(
         model, lambda: model.unpack_batch(data), trainable, non_trainable
     )
+    for _ in range(model.recipe.n_critic - 1):
+        (extra, extra_fake), non_trainable = _bound(
+            model, lambda: _latents_and_fakes(model, real), trainable, non_trainable
+        )
+        _, trainable, non_trainable, d_opt_values = update_d(extra_fake, extra, trainable, non_trainable, d_opt_values)
     g_values = [trainable[i] for i in g_pos]
 
     def forward_g(values):
@@ -57,22 +84,7 @@ def train_step(model, state, data):
         )
 
     fake, pull_back_g, non_trainable = jax.vjp(forward_g, g_values, has_aux=True)
-
-    def d_loss(values, non_trainable):
-        (loss, logs), nt = _bound(
-            model,
-            lambda: model.discriminator_loss(real, jax.lax.stop_gradient(fake), latent),
-            _replace(trainable, d_pos, values),
-            non_trainable,
-        )
-        return loss, (logs, nt)
-
-    d_values = [trainable[i] for i in d_pos]
-    (_, (d_logs, non_trainable)), d_grads = jax.value_and_grad(d_loss, has_aux=True)(d_values, non_trainable)
-    d_values, d_opt_values = model.d_optimizer.stateless_apply(
-        [optimizer_values[i] for i in d_opt_pos], d_grads, d_values
-    )
-    trainable = _replace(trainable, d_pos, d_values)
+    d_logs, trainable, non_trainable, d_opt_values = update_d(fake, latent, trainable, non_trainable, d_opt_values)
 
     def g_loss(fake, values, non_trainable):
         (loss, logs), nt = _bound(
@@ -99,3 +111,8 @@ def train_step(model, state, data):
         logs = model.update_metrics({**d_logs, **g_logs})
     metric_values = [scope.get_current_value(v) for v in model.metrics_variables]
     return logs, (trainable, non_trainable, optimizer_values, metric_values)
+
+
+def _latents_and_fakes(model, real):
+    latent = model.critic_latents(real)
+    return latent, model.fake_images(latent)

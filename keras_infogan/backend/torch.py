@@ -7,7 +7,7 @@ weights, only the gradient through D to the fakes.
 
 import torch
 
-__all__ = ["train_step"]
+__all__ = ["input_gradient", "train_step"]
 
 
 def _apply(model, optimizer, loss, variables):
@@ -17,8 +17,22 @@ def _apply(model, optimizer, loss, variables):
         optimizer.apply([v.value.grad for v in variables], variables)
 
 
+def input_gradient(fn, x):
+    """The gradient of the scalar `fn(x)` at `x`, as a graph that an update
+    can differentiate through."""
+    x = x.detach().requires_grad_(True)
+    (gradient,) = torch.autograd.grad(fn(x), x, create_graph=True)
+    return gradient
+
+
 def train_step(model, data):
     real, latent = model.unpack_batch(data)
+    for _ in range(model.recipe.n_critic - 1):
+        extra = model.critic_latents(real)
+        with torch.no_grad():
+            extra_fake = model.fake_images(extra)
+        d_loss, _ = model.discriminator_loss(real, extra_fake, extra)
+        _apply(model, model.d_optimizer, d_loss, model.d_variables)
     fake = model.fake_images(latent)
     d_loss, d_logs = model.discriminator_loss(real, fake.detach(), latent)
     _apply(model, model.d_optimizer, d_loss, model.d_variables)
