@@ -6,6 +6,8 @@ with the training seconds so far (evaluation excluded). At the end: the slant
 and width effects of the two continuous codes, the time to 90% and 95%
 accuracy, and the grids (digit code rows; the continuous sweeps from -2 to 2).
 With `--save-dir`, the weights at the `--save-at` iterations, to evaluate again later.
+With `--labels-per-class N`, N training labels per class steer the code (semi-supervised):
+the points then also give Q's accuracy with no matching (`direct`).
 One JSON line per seed, then a markdown table.
 
 The recipe flags are `Recipe`'s fields (as `keras-infogan train` has them);
@@ -25,12 +27,14 @@ import os
 import time
 
 import keras
+import numpy as np
 
 import keras_infogan as ki
 from keras_infogan import evaluation, flags, grids
 from keras_infogan.data.kinds import describe
 from keras_infogan.networks import WEIGHT_INITS
 from keras_infogan.recipe import Recipe
+from keras_infogan.run import epoch_dataset
 from keras_infogan.spec import PRIORS
 
 THRESHOLDS = (0.90, 0.95)
@@ -40,8 +44,9 @@ class Progress(keras.callbacks.Callback):
     """Evaluates the codes every `every` iterations and stops after `iterations`;
     with a `save_prefix`, saves the weights at the iterations in `save_at`."""
 
-    def __init__(self, images, labels, every: int, iterations: int, save_at=(), save_prefix=None):
+    def __init__(self, images, labels, every: int, iterations: int, save_at=(), save_prefix=None, direct=False):
         super().__init__()
+        self.direct = direct
         self.images, self.labels = images, labels
         self.every, self.iterations = every, iterations
         self.save_at, self.save_prefix = set(save_at), save_prefix
@@ -61,6 +66,9 @@ class Progress(keras.callbacks.Callback):
                 "mi_lower_bound": round(evaluation.mi_lower_bound(self.model, n=1000), 4),
                 "train_s": round(self.train_s, 1),
             }
+            if self.direct:
+                read = self.model.encode(self.images)["categorical"][:, 0]
+                point["direct"] = round(float(np.mean(read == self.labels)), 4)
             self.points.append(point)
             print("  " + json.dumps(point), flush=True)
         if self.save_prefix and self.step in self.save_at:
@@ -79,7 +87,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **priors)
     init = {"weight_init": args.weight_init} if args.weight_init else {}
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, **init)
-    train_images, _ = ki.data.load_arrays(args.data)
+    train_images, train_labels = ki.data.load_arrays(args.data)
     kind = describe(train_images)
     recipe = flags.record(args, Recipe)
     if recipe.iic_augmentation == "auto":  # Decided here, so that fit reads no batch ahead.
@@ -89,9 +97,13 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     n = args.eval_images
     prefix = args.save_dir and os.path.join(args.save_dir, f"{keras.backend.backend()}_seed{seed}")
     progress = Progress(
-        test_images[:n], test_labels[:n], args.eval_every, args.iterations, args.save_at, prefix
+        test_images[:n], test_labels[:n], args.eval_every, args.iterations, args.save_at, prefix, bool(args.labels_per_class)
     )
-    ds = ki.data.load(train_images, batch_size=args.batch_size, seed=seed).repeat()
+    if args.labels_per_class:
+        labels = ki.data.labelled_subset(train_labels, args.labels_per_class, seed).astype("int32")
+        ds = epoch_dataset(train_images, args.batch_size, args.iterations, seed, 0, 1, labels)
+    else:
+        ds = ki.data.load(train_images, batch_size=args.batch_size, seed=seed).repeat()
     start = time.perf_counter()
     model.fit(ds, steps_per_epoch=args.iterations, epochs=1, shuffle=False, verbose=0, callbacks=[progress])
     wall = time.perf_counter() - start
@@ -141,6 +153,7 @@ def main() -> None:
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])
+    parser.add_argument("--labels-per-class", type=int, metavar="N", help="train with N labels per class (semi-supervised)")
     args = parser.parse_args()
     if args.save_dir:
         os.makedirs(args.save_dir, exist_ok=True)

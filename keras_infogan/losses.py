@@ -29,6 +29,7 @@ __all__ = [
     "continuous_info_loss",
     "get_adversarial_loss",
     "invariant_information_loss",
+    "labelled_cross_entropy",
     "split_categorical",
 ]
 
@@ -170,6 +171,16 @@ def categorical_mi_lower_bound(logits: Any, codes: Any, categories: list[int]) -
         log_q = ops.sum(target * ops.log_softmax(block, axis=1), axis=1)
         total = total + math.log(categories[i]) + ops.mean(log_q)
     return total
+
+
+def labelled_cross_entropy(logits: Any, labels: Any) -> Any:
+    """Softmax cross-entropy of `logits` [B, K] against `labels` [B] (or
+    [B, 1]), averaged over the rows whose label is not -1 (0 when none is)."""
+    logits = ops.convert_to_tensor(logits, "float32")
+    labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+    labelled = ops.cast(labels >= 0, "float32")
+    picked = ops.sum(ops.one_hot(ops.maximum(labels, 0), ops.shape(logits)[1]) * ops.log_softmax(logits, axis=1), axis=1)
+    return -ops.sum(labelled * picked) / ops.maximum(ops.sum(labelled), 1.0)
 
 
 def invariant_information_loss(logits: Any, augmented_logits: Any, categories: list[int]) -> Any:

@@ -33,8 +33,8 @@ METRIC_NAMES = (
     "d_acc_real",
     "d_acc_fake",
 )
-# Logged only when their terms are on (`compile(iic_weight=..., gradient_penalty=...)`).
-OPTIONAL_METRIC_NAMES = ("iic_mi", "gradient_penalty")
+# Logged only when their terms are on (`compile(iic_weight=..., gradient_penalty=...)`, labels).
+OPTIONAL_METRIC_NAMES = ("iic_mi", "gradient_penalty", "supervised_loss")
 
 
 class _OptimizerPair(keras.optimizers.MultiOptimizer):
@@ -243,18 +243,24 @@ class InfoGAN(keras.Model):
         """Maps generator inputs [B, spec.input_dim] to images."""
         return self.generator(inputs, training=training)
 
-    def unpack_batch(self, data: Any) -> tuple[Any, dict[str, Any]]:
-        """Splits a `fit` batch into real images and the latents to use.
+    def unpack_batch(self, data: Any) -> tuple[Any, dict[str, Any], Any]:
+        """Splits a `fit` batch into real images, the latents to use and the
+        labels of the images (None when the batch has none).
 
-        A batch is images, or a dict with `images` and optionally fixed
-        latents (`noise`, `categorical`, `continuous`); missing latents are
-        drawn from the spec with the model's seed generator.
+        A batch is images, an (images, labels) pair (`fit(x, y)`), or a dict
+        with `images`, optionally `labels` and fixed latents (`noise`,
+        `categorical`, `continuous`); missing latents are drawn from the spec
+        with the model's seed generator. Labels are the classes of the first
+        categorical code, -1 where a row has none.
         """
+        labels = None
         if isinstance(data, (tuple, list)):
+            labels = data[1] if len(data) > 1 else None
             data = data[0]
         given = {}
         if isinstance(data, dict):
             given = {k: data[k] for k in contract.LATENT_DTYPES if k in data}
+            labels = data.get("labels", labels)
             data = data["images"]
         real = ops.cast(data, "float32")
         if tuple(real.shape[1:]) != self.image_shape:
@@ -265,7 +271,7 @@ class InfoGAN(keras.Model):
             )
         sampled = self.spec.sample(ops.shape(real)[0], seed=self.seed_generator)
         sampled.update(given)
-        return real, sampled
+        return real, sampled, labels
 
     def fake_images(self, latent: dict[str, Any]) -> Any:
         """G's images for a latent dict, in training mode."""
@@ -292,8 +298,11 @@ class InfoGAN(keras.Model):
         weighted = recipe.categorical_weight * cat + recipe.continuous_weight * cont
         return weighted, {"info_loss": weighted, "info_categorical": cat, "info_continuous": cont, "mi_lower_bound": mi}
 
-    def discriminator_loss(self, real: Any, fake: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        """D's loss on real images and (gradient-stopped) fakes."""
+    def discriminator_loss(
+        self, real: Any, fake: Any, latent: dict[str, Any], labels: Any = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """D's loss on real images and (gradient-stopped) fakes; with `labels`,
+        also Q's cross-entropy on the labelled real images."""
         recipe = self.recipe
         real_features = self.discriminator_trunk(real, training=True)
         real_logits = self.d_head(real_features, training=True)
@@ -323,6 +332,12 @@ class InfoGAN(keras.Model):
             )
             loss = loss + recipe.iic_weight * iic
             logs["iic_mi"] = -iic
+        if labels is not None and recipe.supervised_weight:
+            supervised = losses.labelled_cross_entropy(
+                self.q_outputs(real_features, training=True)[0][:, : self.spec.categorical[0]], labels
+            )
+            loss = loss + recipe.supervised_weight * supervised
+            logs["supervised_loss"] = supervised
         threshold = self.adversarial.decision_threshold
         logs.update(
             d_loss=loss,
@@ -375,13 +390,33 @@ class InfoGAN(keras.Model):
         the images of `x` (the first batch of a dataset, which moves a
         dataset that reshuffles each pass on by one pass)."""
         self._resolve_augmentation(x)
+        self._check_labels(kwargs.get("y", args[0] if args else None))
         with self._device_scope():
             return super().fit(x, *args, **kwargs)
 
     def train_on_batch(self, x=None, *args, **kwargs):
         """`keras.Model.train_on_batch`, deciding `iic_augmentation="auto"` from `x` as `fit` does."""
         self._resolve_augmentation(x)
+        self._check_labels(kwargs.get("y", args[0] if args else None))
         return super().train_on_batch(x, *args, **kwargs)
+
+    def _check_labels(self, labels: Any) -> None:
+        """A ValueError in one line for labels `fit` cannot train with."""
+        if labels is None or getattr(self, "recipe", None) is None:
+            return
+        if not self.spec.categorical:
+            raise ValueError("fit got labels (y), which steer the first categorical code, but the spec has none.")
+        if not self.recipe.info_trains_trunk:
+            raise ValueError("Labels train Q's head in D's update, which needs info_trains_trunk=True; set it, or leave y out.")
+        if not hasattr(labels, "shape"):
+            return
+        values = np.asarray(ops.convert_to_numpy(labels))
+        k = self.spec.categorical[0]
+        if not np.issubdtype(values.dtype, np.integer) or values.size and (values.min() < -1 or values.max() >= k):
+            raise ValueError(
+                f"Labels (y) must be integers in 0..{k - 1}, the values of the first categorical code, "
+                f"or -1 for an unlabelled row; got {values.dtype} in {values.min()}..{values.max()}."
+            )
 
     def _resolve_augmentation(self, data: Any) -> None:
         """Replaces an "auto" IIC augmentation with the one `data.kinds.describe`

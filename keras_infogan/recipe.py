@@ -123,6 +123,12 @@ class Recipe:
         default=None,
         metadata=_help("weight of the IIC term on real images, beyond the paper; None: 1 with a categorical code read in D's update, else 0; 0: the paper's objective"),
     )
+    supervised_weight: float = field(
+        default=1.0,
+        metadata=_help(
+            "weight of Q's cross-entropy on labelled real images (fit's y: the first categorical code's class, -1 for none)"
+        ),
+    )
     iic_augmentation: str = field(
         default="auto",
         metadata=_help(
@@ -141,7 +147,7 @@ class Recipe:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.")
         if not (isinstance(self.n_critic, int) and self.n_critic >= 1):
             raise ValueError(f"n_critic must be a whole number >= 1, got {self.n_critic!r}.")
-        for name in ("categorical_weight", "continuous_weight", "iic_weight", "penalty_weight"):
+        for name in ("categorical_weight", "continuous_weight", "iic_weight", "penalty_weight", "supervised_weight"):
             value = getattr(self, name)
             if value is not None and not value >= 0:
                 raise ValueError(f"{name} must be >= 0 (0 turns the term off), got {value!r}.")

@@ -75,9 +75,18 @@ class RunSettings:
     devices: int = field(
         default=1, metadata={"help": "devices to train on, each taking an equal share of every batch (jax, tensorflow)"}
     )
+    labels: str | None = field(
+        default=None,
+        metadata={"help": "all: train with every image's class as the first categorical code's value (a source with labels)", "choices": ("all",)},
+    )
+    labels_per_class: int | None = field(
+        default=None, metadata={"help": "train with N labels per class, a class-balanced subset drawn with --seed; the rest unlabelled"}
+    )
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "steps_per_epoch", "grid_every", "checkpoint_every", "keep_checkpoints", "devices"):
+        if self.labels is not None and self.labels_per_class is not None:
+            raise ValueError("labels and labels_per_class exclude each other; pass one.")
+        for name in ("epochs", "batch_size", "steps_per_epoch", "grid_every", "checkpoint_every", "keep_checkpoints", "devices", "labels_per_class"):
             value = getattr(self, name)
             if value is not None and not value >= 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
@@ -170,13 +179,31 @@ def build_model(config: dict[str, Any]) -> InfoGAN:
     return model
 
 
-def load_images(settings: RunSettings) -> np.ndarray:
-    """The run's training images, float32 [N, H, W, C] in [0, 1]."""
+def load_data(settings: RunSettings, spec: LatentSpec) -> tuple[np.ndarray, np.ndarray | None]:
+    """The run's training images, float32 [N, H, W, C] in [0, 1], and the
+    labels it trains with (None when it uses none; -1 on unlabelled rows)."""
     try:
-        images, _ = data.load_arrays(settings.dataset, settings.split, settings.image_size)
+        images, labels = data.load_arrays(settings.dataset, settings.split, settings.image_size)
     except RuntimeError as e:  # TFDS data that cannot be downloaded: the message says what to do.
         raise ValueError(str(e)) from e
-    return images
+    if settings.labels is None and settings.labels_per_class is None:
+        return images, None
+    if settings.dataset == "shapes" and labels is not None:
+        labels = labels[:, 0]  # The shape factor.
+    if labels is None or labels.ndim != 1:
+        raise ValueError(
+            f"--labels needs a source with one class per image (a Keras-layout .npz with y_{settings.split}, or a "
+            f"TFDS dataset); {settings.dataset!r} has none."
+        )
+    k = spec.categorical[0] if spec.categorical else 0
+    if labels.min() < 0 or labels.max() >= k:
+        raise ValueError(
+            f"The labels run over {labels.min()}..{labels.max()}, but the first categorical code has {k} values "
+            f"(0..{k - 1}); pass --categorical {labels.max() + 1} or more."
+        )
+    if settings.labels_per_class is not None:
+        return images, data.labelled_subset(labels, settings.labels_per_class, settings.seed).astype("int32")
+    return images, labels.astype("int32")
 
 
 def epoch_dataset(
@@ -186,8 +213,10 @@ def epoch_dataset(
     seed: int,
     first_epoch: int,
     epochs: int,
+    labels: np.ndarray | None = None,
 ) -> tf.data.Dataset:
-    """Batches for epochs `first_epoch..epochs-1`, as one `tf.data.Dataset`.
+    """Batches for epochs `first_epoch..epochs-1`, as one `tf.data.Dataset`
+    of images, or of (images, labels) pairs when `labels` are given.
 
     Epoch e is `steps_per_epoch` batches taken from permutations of the images
     seeded by (seed, e) alone, so a resumed run sees the same batches as an
@@ -208,9 +237,12 @@ def epoch_dataset(
         order = tf.concat(orders, axis=0)[: steps_per_epoch * batch_size]
         return tf.data.Dataset.from_tensor_slices(tf.reshape(order, (steps_per_epoch, batch_size)))
 
+    stored_labels = None if labels is None else tf.constant(np.asarray(labels, "int32"))
+
     @tf.autograph.experimental.do_not_convert
     def batch(indices):
-        return tf.cast(tf.gather(stored, indices), tf.float32) / 255.0
+        images = tf.cast(tf.gather(stored, indices), tf.float32) / 255.0
+        return images if stored_labels is None else (images, tf.gather(stored_labels, indices))
 
     ds = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_indices)
     return ds.map(batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
@@ -245,7 +277,9 @@ def train(
             "or pick another --run-dir."
         )
     settings = RunSettings(**config["run"])
-    images = load_images(settings)
+    images, labels = load_data(settings, LatentSpec.from_config(config["spec"]))
+    if labels is not None:
+        print_fn(f"Labels: {int(np.sum(labels >= 0))} of {len(labels)} images labelled; they steer the first categorical code.")
     if not resuming:
         settings = _complete_config(config, settings, images)
     if config["recipe"]["iic_weight"] and "data_kind" in config:
@@ -275,7 +309,9 @@ def train(
         print_fn(f"{run_dir} has already trained {initial_epoch} epochs; pass --epochs N to train it further.")
     else:
         model.fit(
-            epoch_dataset(images, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch, settings.epochs),
+            epoch_dataset(
+                images, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch, settings.epochs, labels
+            ),
             epochs=settings.epochs,
             initial_epoch=initial_epoch,
             steps_per_epoch=settings.steps_per_epoch,

@@ -262,6 +262,8 @@ def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
         (["train", "--dataset", "{npz}", "--image-size", "0", "16", "--run-dir", "{tmp}/r"], "image_size must be two positive integers"),
         (["traverse", "{run}/model.keras", "continuous_7", "{tmp}/t.png"], "this model's codes are categorical_0"),
         (["evaluate", "{run}/model.keras", "--data", "shapes"], "--data shapes draws 28x28 grey images"),
+        (["train", "--dataset", "{npz}", "--labels", "all", "--run-dir", "{tmp}/r"], "needs a source with one class per image"),
+        (["train", "--dataset", "{npz}", "--labels", "all", "--labels-per-class", "2", "--run-dir", "{tmp}/r"], "exclude each other"),
     ],
 )
 def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phrase):
@@ -269,6 +271,21 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
     assert cli.main(args) == 2
     assert_one_line_error(capsys.readouterr().err, phrase)
     assert not os.path.exists(tmp_path / "r"), "a failed train must not leave a run behind"
+
+
+def test_labels_per_class_train_the_first_code(shapes_npz, tmp_path, capsys):
+    labelled = str(tmp_path / "labelled.npz")
+    with np.load(shapes_npz) as f:
+        np.savez(labelled, x_train=f["x_train"], y_train=ki.data.make_shapes(256, size=16, seed=0)[1]["shape"])
+    path = str(tmp_path / "run")
+    assert cli.main(["train", "--dataset", labelled, *TINY, "--labels-per-class", "4", "--run-dir", path]) == 0
+    assert "Labels: 12 of 256 images labelled" in capsys.readouterr().out
+    with open(os.path.join(path, "config.json")) as f:
+        assert json.load(f)["run"]["labels_per_class"] == 4
+    assert float(csv_rows(os.path.join(path, "metrics.csv"))[-1]["supervised_loss"]) > 0
+    too_many = ["train", "--dataset", labelled, *TINY, "--categorical", "2", "--labels", "all", "--run-dir", str(tmp_path / "r")]
+    assert cli.main(too_many) == 2
+    assert_one_line_error(capsys.readouterr().err, "labels run over 0..2", "pass --categorical 3 or more")
 
 
 def test_a_model_file_keras_cannot_rebuild_is_one_line(run_dir, tmp_path, capsys):

@@ -57,7 +57,7 @@ def train_step(model, state, data):
         def d_loss(values, non_trainable):
             (loss, logs), nt = _bound(
                 model,
-                lambda: model.discriminator_loss(real, jax.lax.stop_gradient(fake), latent),
+                lambda: model.discriminator_loss(real, jax.lax.stop_gradient(fake), latent, labels),
                 _replace(trainable, d_pos, values),
                 non_trainable,
             )
@@ -68,7 +68,7 @@ def train_step(model, state, data):
         d_values, d_opt_values = model.d_optimizer.stateless_apply(d_opt_values, d_grads, d_values)
         return logs, _replace(trainable, d_pos, d_values), non_trainable, d_opt_values
 
-    (real, latent), non_trainable = _bound(
+    (real, latent, labels), non_trainable = _bound(
         model, lambda: model.unpack_batch(data), trainable, non_trainable
     )
     for _ in range(model.recipe.n_critic - 1):

@@ -19,14 +19,14 @@ _STREAM_GAP = 1_000_003  # Between replicas' seeds, so that runs of nearby seeds
 def train_step(model, data):
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     with _own_draws(model.seed_generator, replicas):
-        real, latent = model.unpack_batch(data)
+        real, latent, labels = model.unpack_batch(data)
         for _ in range(model.recipe.n_critic - 1):
             extra = model.critic_latents(real)
-            _update_d(model, real, model.fake_images(extra), extra, replicas)
+            _update_d(model, real, model.fake_images(extra), extra, labels, replicas)
         with tf.GradientTape() as g_tape:
             fake = model.fake_images(latent)
             with g_tape.stop_recording():
-                d_logs = _update_d(model, real, fake, latent, replicas)
+                d_logs = _update_d(model, real, fake, latent, labels, replicas)
             g_loss, g_logs = model.generator_loss(fake, latent)
             g_loss = g_loss / replicas
     g_vars = model.g_variables
@@ -35,9 +35,9 @@ def train_step(model, data):
     return model.update_metrics({**d_logs, **g_logs})
 
 
-def _update_d(model, real, fake, latent, replicas):
+def _update_d(model, real, fake, latent, labels, replicas):
     with tf.GradientTape() as d_tape:
-        d_loss, d_logs = model.discriminator_loss(real, tf.stop_gradient(fake), latent)
+        d_loss, d_logs = model.discriminator_loss(real, tf.stop_gradient(fake), latent, labels)
         d_loss = d_loss / replicas
     d_vars = model.d_variables
     model.d_optimizer.apply(d_tape.gradient(d_loss, d_vars), d_vars)

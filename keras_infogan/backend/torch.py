@@ -26,15 +26,15 @@ def input_gradient(fn, x):
 
 
 def train_step(model, data):
-    real, latent = model.unpack_batch(data)
+    real, latent, labels = model.unpack_batch(data)
     for _ in range(model.recipe.n_critic - 1):
         extra = model.critic_latents(real)
         with torch.no_grad():
             extra_fake = model.fake_images(extra)
-        d_loss, _ = model.discriminator_loss(real, extra_fake, extra)
+        d_loss, _ = model.discriminator_loss(real, extra_fake, extra, labels)
         _apply(model, model.d_optimizer, d_loss, model.d_variables)
     fake = model.fake_images(latent)
-    d_loss, d_logs = model.discriminator_loss(real, fake.detach(), latent)
+    d_loss, d_logs = model.discriminator_loss(real, fake.detach(), latent, labels)
     _apply(model, model.d_optimizer, d_loss, model.d_variables)
     g_loss, g_logs = model.generator_loss(fake, latent)
     _apply(model, model.g_optimizer, g_loss, model.g_variables)

@@ -1,0 +1,82 @@
+"""Labels for part of the data steer the first categorical code: Q learns
+the labelled classes, unlabelled rows change nothing, bad labels fail in one line."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_infogan as ki
+from conftest import SIDE, tiny_model
+from keras_infogan import losses
+
+
+def bands(n):
+    """Class k: a bright vertical band in the k-th third of a noisy image."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, n).astype("int32")
+    images = rng.uniform(0, 0.2, (n, SIDE, SIDE, 1)).astype("float32")
+    third = SIDE // 3
+    for k in range(3):
+        images[labels == k, :, k * third : (k + 1) * third] += 0.7
+    return images, labels
+
+
+@pytest.mark.once
+def test_labelled_cross_entropy_by_hand_ignores_unlabelled_rows():
+    logits = np.array([[2.0, 0.0, -1.0], [0.0, 5.0, 0.0], [1.0, 1.0, 1.0]], "float32")
+    expected = -np.log(np.exp(2.0) / (np.exp(2.0) + 1 + np.exp(-1.0)))  # row 0 only
+    got = float(ops.convert_to_numpy(losses.labelled_cross_entropy(logits, np.array([0, -1, -1]))))
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert float(ops.convert_to_numpy(losses.labelled_cross_entropy(logits, np.full(3, -1)))) == 0.0
+
+
+@pytest.mark.once
+def test_labelled_subset_keeps_n_per_class_drawn_with_the_seed():
+    labels = np.repeat(np.arange(4), 50)
+    kept = ki.data.labelled_subset(labels, 3, seed=1)
+    assert [int(np.sum(kept == c)) for c in range(4)] == [3, 3, 3, 3]
+    assert np.all(kept[kept >= 0] == labels[kept >= 0]) and np.sum(kept == -1) == 188
+    assert np.array_equal(kept, ki.data.labelled_subset(labels, 3, seed=1))
+    assert not np.array_equal(kept, ki.data.labelled_subset(labels, 3, seed=2))
+    with pytest.raises(ValueError, match="class 0 has 50 labelled rows, fewer than 60"):
+        ki.data.labelled_subset(labels, 60)
+
+
+def test_labels_make_the_code_mean_the_class():
+    images, labels = bands(384)
+    # openai's batch norm (decay 0.9): its moving statistics, which encode uses, settle within the fit.
+    model = tiny_model(weight_init="openai")
+    model.compile()
+    history = model.fit(images, labels, batch_size=32, epochs=4, verbose=0).history
+    assert history["supervised_loss"][-1] < 0.9 * history["supervised_loss"][0] < np.log(3)  # chance: ln 3
+    # No matching step: code value k is class k for Q.
+    read = model.encode(images)["categorical"][:, 0]
+    assert np.mean(read == labels) > 0.9
+
+
+def test_unlabelled_rows_add_nothing_to_ds_loss():
+    images, _ = bands(32)
+    model = tiny_model()
+    model.compile(iic_weight=0.0)
+    latent = model.spec.sample(32, seed=keras.random.SeedGenerator(0))
+    fake = model.fake_images(latent)
+    without, logs = model.discriminator_loss(images, fake, latent)
+    unlabelled, more = model.discriminator_loss(images, fake, latent, np.full(32, -1, "int32"))
+    assert float(ops.convert_to_numpy(unlabelled)) == pytest.approx(float(ops.convert_to_numpy(without)), abs=1e-6)
+    assert float(ops.convert_to_numpy(more["supervised_loss"])) == 0.0 and "supervised_loss" not in logs
+
+
+@pytest.mark.parametrize(
+    "labels, phrase",
+    [
+        (np.full(64, 3), r"integers in 0\.\.2.*or -1 for an unlabelled row; got int64 in 3\.\.3"),
+        (np.zeros(64, "float32"), "must be integers"),
+    ],
+)
+def test_bad_labels_fail_in_one_line(labels, phrase):
+    images, _ = bands(64)
+    model = tiny_model()
+    model.compile()
+    with pytest.raises(ValueError, match=phrase):
+        model.fit(images, labels, batch_size=32, epochs=1, verbose=0)
