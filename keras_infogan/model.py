@@ -388,7 +388,9 @@ class InfoGAN(keras.Model):
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit`; first, `iic_augmentation="auto"` is decided from
         the images of `x` (the first batch of a dataset, which moves a
-        dataset that reshuffles each pass on by one pass)."""
+        dataset that reshuffles each pass on by one pass), and labels given
+        as `y` are checked (a dataset's labels are not: a value outside the
+        code's range would only add nothing to the loss)."""
         self._resolve_augmentation(x)
         self._check_labels(kwargs.get("y", args[0] if args else None))
         with self._device_scope():
