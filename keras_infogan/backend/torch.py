@@ -17,6 +17,12 @@ def _apply(model, optimizer, loss, variables):
         optimizer.apply([v.value.grad for v in variables], variables)
 
 
+def _update_d(model, real, fake, latent, labels):
+    d_loss, d_logs = model.discriminator_loss(real, fake.detach(), latent, labels)
+    _apply(model, model.d_optimizer, d_loss, model.d_variables)
+    return d_logs
+
+
 def input_gradient(fn, x):
     """The gradient of the scalar `fn(x)` at `x`, as a graph that an update
     can differentiate through."""
@@ -29,13 +35,11 @@ def train_step(model, data):
     real, latent, labels = model.unpack_batch(data)
     for _ in range(model.recipe.n_critic - 1):
         extra = model.critic_latents(real)
-        with torch.no_grad():
+        with torch.no_grad():  # D's update needs no graph of G.
             extra_fake = model.fake_images(extra)
-        d_loss, _ = model.discriminator_loss(real, extra_fake, extra, labels)
-        _apply(model, model.d_optimizer, d_loss, model.d_variables)
+        _update_d(model, real, extra_fake, extra, labels)
     fake = model.fake_images(latent)
-    d_loss, d_logs = model.discriminator_loss(real, fake.detach(), latent, labels)
-    _apply(model, model.d_optimizer, d_loss, model.d_variables)
+    d_logs = _update_d(model, real, fake, latent, labels)
     g_loss, g_logs = model.generator_loss(fake, latent)
     _apply(model, model.g_optimizer, g_loss, model.g_variables)
     with torch.no_grad():
