@@ -95,7 +95,11 @@ class Recipe:
         ),
     )
     penalty_weight: float | None = field(
-        default=None, metadata=_help("lambda of the gradient penalty (gamma for r1); None: 10, as the papers set it")
+        default=None,
+        metadata=_help(
+            "lambda of the gradient penalty (gamma for r1); None: its paper's, "
+            + ", ".join(f"{name} {weight:g}" for name, weight in penalties.PENALTY_WEIGHTS.items() if weight)
+        ),
     )
     n_critic: int = field(
         default=1,
