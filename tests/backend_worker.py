@@ -1,9 +1,9 @@
 """Runs model actions under the backend in KERAS_BACKEND, for tests/test_cross_backend.py.
 
-Usage: python backend_worker.py prepare DIR    in DIR/<backend>/: one train step from fixed
-                                               weights and latents (step.npz; with R1,
-                                               step_r1.npz), WGAN-GP's penalty and its weight
-                                               gradient (penalty.npz), a trained tiny
+Usage: python backend_worker.py prepare DIR    in DIR/<backend>/: one train step with R1
+                                               from fixed weights and latents (step.npz),
+                                               WGAN-GP's penalty and its weight gradient
+                                               (penalty.npz), a trained tiny
                                                model (model.keras) and its images (images.npy)
        python backend_worker.py check DIR      load every other backend's model.keras: generate
                                                (DIR/<source>/as_<backend>.npy), then train on
@@ -83,9 +83,10 @@ def penalty_gradients(out: str) -> None:
 
 
 def prepare(folder: str) -> None:
-    step(os.path.join(folder, "step.npz"))
-    # R1 looks at the real images only: no random draw, so the backends can agree.
-    step(os.path.join(folder, "step_r1.npz"), gradient_penalty="r1")
+    # With R1, which looks at the real images only (no random draw, so the
+    # backends can agree), the step holds every term of the default's D and G
+    # updates and the penalty's second-order gradient.
+    step(os.path.join(folder, "step.npz"), gradient_penalty="r1")
     penalty_gradients(os.path.join(folder, "penalty.npz"))
     model = tiny_model()
     model.compile()

@@ -88,16 +88,17 @@ def test_the_command_line_resumes_on_another_number_of_devices(tmp_path):
     flags = ["--dataset", npz, "--noise", "4", "--categorical", "3", "--continuous", "2", "--q-hidden", "16",
              "--batch-size", "32", "--steps-per-epoch", "2", "--grid-samples", "2", "--verbose", "0", "--no-tensorboard"]  # fmt: skip
     cli = [sys.executable, "-m", "keras_infogan", "train"]
+    # Each direction once: JAX from 2 devices to 1, TensorFlow from 1 to 2.
+    first, then = {"jax": 2, "tensorflow": 1}, {"jax": 1, "tensorflow": 2}
     runs = {engine: str(tmp_path / engine) for engine in ENGINES}
-    side_by_side({engine: [*cli, "--backend", engine, *flags, "--devices", "2", "--run-dir", runs[engine]] for engine in ENGINES})
-    side_by_side({f"{engine}:on 1": [*cli, "--resume", runs[engine], "--epochs", "2", "--devices", "1"] for engine in ENGINES})
-    side_by_side({f"{engine}:on 2": [*cli, "--resume", runs[engine], "--epochs", "3", "--devices", "2"] for engine in ENGINES})
+    side_by_side({engine: [*cli, "--backend", engine, *flags, "--devices", str(first[engine]), "--run-dir", runs[engine]] for engine in ENGINES})
+    side_by_side({f"{engine}:on {then[engine]}": [*cli, "--resume", runs[engine], "--epochs", "2", "--devices", str(then[engine])] for engine in ENGINES})
     for engine in ENGINES:
         with open(os.path.join(runs[engine], "config.json")) as f:
             config = json.load(f)
-        assert config["run"]["devices"] == 2 and config["run"]["epochs"] == 3
+        assert config["run"]["devices"] == then[engine] and config["run"]["epochs"] == 2
         with open(os.path.join(runs[engine], "metrics.csv")) as f:
-            assert [line.split(",")[0] for line in f.read().splitlines()[1:]] == ["1", "2", "3"]
+            assert [line.split(",")[0] for line in f.read().splitlines()[1:]] == ["1", "2"]
 
 
 def test_a_batch_that_does_not_split_evenly_is_refused():

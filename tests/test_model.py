@@ -232,7 +232,8 @@ def test_fit_decides_the_auto_augmentation_from_the_images(images):
     grey = np.random.default_rng(0).uniform(0.2, 0.8, images.shape).astype("float32")
     for data, expected in ((images, "affine_stroke"), (tf.data.Dataset.from_tensor_slices(grey).batch(32), "crop_flip_jitter")):
         model = tiny_model()
-        model.compile()
+        # One step: TensorFlow runs it eagerly faster than it compiles it; JAX's eager is slower.
+        model.compile(run_eagerly=keras.backend.backend() == "tensorflow")
         model.fit(data, batch_size=32, epochs=1, steps_per_epoch=1, shuffle=False, verbose=0)
         assert model.recipe.iic_augmentation == expected
         assert model.data_kind.augmentation == expected
