@@ -64,10 +64,10 @@ def test_penalty_and_its_weight_gradient_on_a_linear_critic(kind):
 )
 def test_a_short_fit_lowers_the_critics_penalty(options):
     model = tiny_model()
-    model.compile(**options)
-    history = model.fit(shapes_images(256), batch_size=32, epochs=4, verbose=0).history
+    model.compile(d_learning_rate=2e-3, **options)  # D at 5x the default: the penalty falls within a few steps.
+    history = model.fit(shapes_images(128), batch_size=32, epochs=4, verbose=0).history
     penalty = history["gradient_penalty"]
     assert all(np.isfinite(history["d_loss"]))
-    assert penalty[-1] < 0.7 * penalty[0], penalty
+    assert penalty[-1] < 0.5 * penalty[0], penalty
     critic_updates = int(model.d_optimizer.iterations)
-    assert critic_updates == options.get("n_critic", 1) * int(model.g_optimizer.iterations) == options.get("n_critic", 1) * 32
+    assert critic_updates == options.get("n_critic", 1) * int(model.g_optimizer.iterations) == options.get("n_critic", 1) * 16
