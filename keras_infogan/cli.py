@@ -271,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=networks.WEIGHT_INITS,
         help=f"initialisation of the networks (openai: N(0, 0.02), its batch norm, leaky slope 0.01; default: {networks.WEIGHT_INIT})",
     )
+    latent.add_argument(
+        "--class-names",
+        nargs="+",
+        metavar="NAME",
+        help="with labels: the names of the first categorical code's values, in order, for generate --class, the grids "
+        "and the export (default: the source's: a TFDS dataset's, the shapes data's, an .npz file's class_names)",
+    )
     flags.add_flags(train.add_argument_group("recipe"), Recipe)
     grid = train.add_argument_group("traversal grids")
     flags.add_flags(grid, GridSettings, prefix="grid_")
@@ -300,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("output", metavar="OUT", help="OUT.png (a grid) or OUT.npy (float32 [N, H, W, C] in [0, 1])")
     generate.add_argument("--n", type=_positive_int, help="number of images (default: 64, or a row per code with --codes)")
     generate.add_argument("--categorical", type=int, nargs="+", metavar="V", help="one value per categorical code, for every image")
+    generate.add_argument(
+        "--class", dest="class_", metavar="NAME", help="the first categorical code's class, by name (a model trained with labels) or index"
+    )
     generate.add_argument("--continuous", type=float, nargs="+", metavar="X", help="one value per continuous code, for every image")
     generate.add_argument("--codes", metavar="FILE", help="a .csv or .json from `encode`: one image per row")
     generate.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the sampled parts (default: 0)")
@@ -411,7 +421,7 @@ def _train(args: argparse.Namespace) -> int:
     from keras_infogan.model import InfoGAN
     from keras_infogan.recipe import Recipe
 
-    spec_flags = [*SPEC_FLAGS, "continuous_prior", "noise_prior", "q_hidden", "weight_init", "run_dir"]
+    spec_flags = [*SPEC_FLAGS, "continuous_prior", "noise_prior", "q_hidden", "weight_init", "class_names", "run_dir"]
     if args.resume:
         given = [
             *(name for name in flags.given(args, run.RunSettings) if name not in ("epochs", "devices")),
@@ -439,6 +449,7 @@ def _train(args: argparse.Namespace) -> int:
             {
                 "q_hidden": args.q_hidden or _default(InfoGAN, "q_hidden"),
                 "weight_init": args.weight_init or _default(InfoGAN, "weight_init"),
+                "class_names": args.class_names,
             },
             command=f"{PROG} {shlex.join(args.argv)}",
         )
@@ -519,8 +530,8 @@ def _generate(args: argparse.Namespace) -> int:
     codes: dict[str, Any] = {}
     n = args.n or 64
     if args.codes:
-        if args.categorical or args.continuous or args.n:
-            raise UserError("--codes gives the images' codes already; leave out --n, --categorical and --continuous")
+        if args.categorical or args.continuous or args.n or args.class_ is not None:
+            raise UserError("--codes gives the images' codes already; leave out --n, --class, --categorical and --continuous")
         codes = _read_codes(args.codes, spec)
         n = len(next(iter(codes.values())))
     for kind, values, count in (
@@ -532,6 +543,14 @@ def _generate(args: argparse.Namespace) -> int:
         if len(values) != count:
             raise UserError(f"--{kind} takes one value per {kind} code and this model has {count}, got {len(values)}")
         codes[kind] = [values] * n
+    if args.class_ is not None:
+        if args.categorical:
+            raise UserError("--class sets the first categorical code, which --categorical sets too; give one of them")
+        if not spec.categorical:
+            raise UserError("--class picks the first categorical code's value, and this model has no categorical code")
+        categorical = model.latent_inputs(n=n, seed=args.seed)["categorical"].astype(object)
+        categorical[:, 0] = args.class_
+        codes["categorical"] = categorical
     images = model.generate(**codes, n=n, seed=args.seed)
     if suffix == ".npy":
         buffer = io.BytesIO()
@@ -576,7 +595,7 @@ def _encode(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     images, files = _read_images(args.input, args.split, model.image_shape)
     codes = model.encode(images, batch_size=args.batch_size)
-    records = _code_records(model.spec, codes, files)
+    records = _code_records(model.spec, codes, files, model.class_names)
     if suffix == ".json":
         text = json.dumps(records, indent=1) + "\n"
     else:
@@ -612,8 +631,11 @@ def _read_images(source: str, split: str, image_shape: tuple[int, ...]):
     return images, files
 
 
-def _code_records(spec: Any, codes: dict[str, Any], files: list[str] | None) -> list[dict[str, Any]]:
-    """One flat record per image, with the columns `encode` documents."""
+def _code_records(
+    spec: Any, codes: dict[str, Any], files: list[str] | None, class_names: tuple[str, ...] | None
+) -> list[dict[str, Any]]:
+    """One flat record per image, with the columns `encode` documents (and
+    `class`, the first code's class name, for a model with class names)."""
     n = len(next(iter(codes.values())))
     records = []
     for i in range(n):
@@ -623,6 +645,8 @@ def _code_records(spec: Any, codes: dict[str, Any], files: list[str] | None) -> 
         offset = 0
         for c, k in enumerate(spec.categorical):
             record[f"categorical_{c}"] = int(codes["categorical"][i, c])
+            if c == 0 and class_names:
+                record["class"] = class_names[record["categorical_0"]]
             for v in range(k):
                 record[f"categorical_{c}_p{v}"] = round(float(codes["categorical_probs"][i, offset + v]), 6)
             offset += k

@@ -13,6 +13,10 @@ Signatures:
   `continuous`; a seed always gives the same draw.
 - `encode`: `images` float32 [N, H, W, C] -> `categorical` int32,
   `categorical_probs` float32, `continuous` float32, `continuous_std` float32.
+- `sample_class` (a model with a categorical code): `class_name` string [N],
+  `seed` int64 [N] -> what `sample` returns for the seeds, with the first
+  categorical code set to the named class (the model's class names, else
+  "0", "1", ...).
 """
 
 from __future__ import annotations
@@ -26,18 +30,22 @@ __all__ = [
     "SAMPLE",
     "ENCODE",
     "SIGNATURES",
+    "SAMPLE_CLASS",
     "categorical_range_message",
+    "class_name_message",
 ]
 
 GENERATE = "serving_default"
 SAMPLE = "sample"
 ENCODE = "encode"
-SIGNATURES = (GENERATE, SAMPLE, ENCODE)
+SAMPLE_CLASS = "sample_class"
+SIGNATURES = (GENERATE, SAMPLE, ENCODE, SAMPLE_CLASS)
 
 LATENT_DTYPES = {"noise": "float32", "categorical": "int32", "continuous": "float32"}
 DTYPES = {
     **LATENT_DTYPES,
     "seed": "int64",
+    "class_name": "string",
     "images": "float32",
     "categorical_probs": "float32",
     "continuous_std": "float32",
@@ -52,3 +60,8 @@ so a request that the development server takes also fits TF Serving's batcher.""
 def categorical_range_message(code: int, categories: int) -> str:
     """The error for a categorical index outside 0..categories-1, wherever it is checked."""
     return f"categorical code {code} takes values 0..{categories - 1}"
+
+
+def class_name_message(names: list[str]) -> str:
+    """The error for a class name the model does not have."""
+    return f"class_name must be one of: {', '.join(names)}"

@@ -28,10 +28,11 @@ import numpy as np
 
 from keras_infogan.files import write_atomically
 
-__all__ = ["GridSettings", "Traversal", "code_names", "draw_traversal", "parse_code", "render", "traversal", "write_png"]
+__all__ = ["GridSettings", "Traversal", "code_names", "draw_traversal", "label_width", "parse_code", "render", "traversal", "write_png"]
 
 PAD = 2  # Pixels between tiles.
-LABEL_WIDTH = 48  # Left band for the row labels.
+LABEL_WIDTH = 48  # Left band for the row labels, at least.
+LABEL_CHAR_WIDTH = 6  # Pixels per character of a row label, to widen the band for long ones.
 HEADER_HEIGHT = 36  # Top band for the title and the column labels.
 TILE_TARGET = 56  # Small images are enlarged (by whole factors) to about this size.
 DPI = 100
@@ -100,7 +101,13 @@ def parse_code(spec: Any, code: str) -> tuple[str, int]:
     return kind, int(index)
 
 
-def traversal(spec: Any, code: str, settings: GridSettings = GridSettings(), seed: int = 0) -> Traversal:
+def traversal(
+    spec: Any,
+    code: str,
+    settings: GridSettings = GridSettings(),
+    seed: int = 0,
+    class_names: tuple[str, ...] | None = None,
+) -> Traversal:
     """The latents of a grid for `code` (see the module docstring).
 
     Args:
@@ -108,7 +115,13 @@ def traversal(spec: Any, code: str, settings: GridSettings = GridSettings(), see
         code: a name from `code_names(spec)`.
         settings: how many draws and steps, and the sweep.
         seed: seed of the draws.
+        class_names: names of the first categorical code's values, for the
+            row labels (else `cat0=<value>`).
     """
+
+    def cat_label(index: int, value: int) -> str:
+        return class_names[value] if class_names and index == 0 else f"cat{index}={value}"
+
     kind, index = parse_code(spec, code)
     samples, steps = settings.samples, settings.steps
     low, high = settings.value_range
@@ -117,12 +130,12 @@ def traversal(spec: Any, code: str, settings: GridSettings = GridSettings(), see
         rows, cols = spec.categorical[index], samples
         latent = {k: np.tile(v, (rows, 1)) for k, v in base.items()}  # Row r: all draws.
         latent["categorical"][:, index] = np.repeat(np.arange(rows), cols)
-        return Traversal(code, rows, cols, latent, [f"cat{index}={r}" for r in range(rows)], [])
+        return Traversal(code, rows, cols, latent, [cat_label(index, r) for r in range(rows)], [])
     rows, cols = samples, steps
     row_labels = [""] * rows
     if spec.categorical:
         base["categorical"][:, 0] = np.arange(rows) % spec.categorical[0]
-        row_labels = [f"cat0={v}" for v in base["categorical"][:, 0]]
+        row_labels = [cat_label(0, v) for v in base["categorical"][:, 0]]
     latent = {k: np.repeat(v, cols, axis=0) for k, v in base.items()}  # Row r: one draw, swept.
     sweep = np.linspace(low, high, cols, dtype="float32")
     latent["continuous"][:, index] = np.tile(sweep, rows)
@@ -138,7 +151,7 @@ def render(
 ) -> np.ndarray:
     """Draws images [rows, cols, H, W, C] in [0, 1] as one labelled RGB picture.
 
-    The picture is exactly `LABEL_WIDTH + cols * (W * zoom + PAD) + PAD`
+    The picture is exactly `label_width(row_labels) + cols * (W * zoom + PAD) + PAD`
     pixels wide and `HEADER_HEIGHT + rows * (H * zoom + PAD) + PAD` high;
     `zoom` (default: the whole factor that brings tiles near 56 pixels)
     enlarges each image pixel to a `zoom` x `zoom` block.
@@ -161,22 +174,29 @@ def render(
         for c in range(cols):
             y, x = PAD + r * (th + PAD), PAD + c * (tw + PAD)
             montage[y : y + th, x : x + tw] = tiles[r, c, ..., :3]
-    height, width = HEADER_HEIGHT + montage.shape[0], LABEL_WIDTH + montage.shape[1]
+    band = label_width(row_labels)
+    height, width = HEADER_HEIGHT + montage.shape[0], band + montage.shape[1]
 
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((LABEL_WIDTH / width, 0.0, montage.shape[1] / width, montage.shape[0] / height))
+    ax = fig.add_axes((band / width, 0.0, montage.shape[1] / width, montage.shape[0] / height))
     ax.imshow(montage, interpolation="nearest", aspect="auto")
     ax.set_axis_off()
     fig.text(4 / width, 1 - 4 / height, title, ha="left", va="top", fontsize=9)
     for c, label in enumerate(col_labels or []):
-        x = LABEL_WIDTH + PAD + c * (tw + PAD) + tw / 2
+        x = band + PAD + c * (tw + PAD) + tw / 2
         fig.text(x / width, 1 - (HEADER_HEIGHT - 3) / height, label, ha="center", va="bottom", fontsize=7)
     for r, label in enumerate(row_labels or []):
         y = HEADER_HEIGHT + PAD + r * (th + PAD) + th / 2
-        fig.text((LABEL_WIDTH - 4) / width, 1 - y / height, label, ha="right", va="center", fontsize=7)
+        fig.text((band - 4) / width, 1 - y / height, label, ha="right", va="center", fontsize=7)
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def label_width(row_labels: list[str] | None) -> int:
+    """Pixels of the left band: `LABEL_WIDTH`, or wider for long labels."""
+    longest = max((len(label) for label in row_labels or []), default=0)
+    return max(LABEL_WIDTH, LABEL_CHAR_WIDTH * longest + 8)
 
 
 def draw_traversal(
@@ -187,7 +207,7 @@ def draw_traversal(
     Returns:
         uint8 RGB [height, width, 3], ready for `write_png` or TensorBoard.
     """
-    grid = traversal(model.spec, code, settings, seed)
+    grid = traversal(model.spec, code, settings, seed, getattr(model, "class_names", None))
     images = model.generate(**grid.latent)
     images = images.reshape(grid.rows, grid.cols, *images.shape[1:])
     if title is None:

@@ -17,7 +17,7 @@ import numpy as np
 from keras import ops
 
 from keras_infogan import augment, backend, contract, devices, losses, networks, penalties
-from keras_infogan.data import kinds
+from keras_infogan.data import kinds, labels as class_labels
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
@@ -87,9 +87,14 @@ class InfoGAN(keras.Model):
         q_hidden: int = 128,
         seed: int | None = None,
         weight_init: str = networks.WEIGHT_INIT,
+        class_names: list[str] | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if class_names is not None:
+            if not spec.categorical:
+                raise ValueError("class_names name the values of the first categorical code, but the spec has none.")
+            class_names = class_labels.check_class_names(class_names, spec.categorical[0])
         if generator.input_shape[-1] != spec.input_dim:
             raise ValueError(
                 f"The generator takes inputs of width {generator.input_shape[-1]} but the "
@@ -105,6 +110,7 @@ class InfoGAN(keras.Model):
         self.q_hidden = q_hidden
         self.seed = seed
         self.weight_init = networks.check_weight_init(weight_init)
+        self.class_names = class_names  # Of the first categorical code's values; None: indices.
         self.generator = generator
         self.discriminator_trunk = discriminator_trunk
         self.d_head = networks.discriminator_head(discriminator_trunk, weight_init)
@@ -410,15 +416,8 @@ class InfoGAN(keras.Model):
             raise ValueError("fit got labels (y), which steer the first categorical code, but the spec has none.")
         if not self.recipe.info_trains_trunk:
             raise ValueError("Labels train Q's head in D's update, which needs info_trains_trunk=True; set it, or leave y out.")
-        if not hasattr(labels, "shape"):
-            return
-        values = np.asarray(ops.convert_to_numpy(labels))
-        k = self.spec.categorical[0]
-        if not np.issubdtype(values.dtype, np.integer) or values.size and (values.min() < -1 or values.max() >= k):
-            raise ValueError(
-                f"Labels (y) must be integers in 0..{k - 1}, the values of the first categorical code, "
-                f"or -1 for an unlabelled row; got {values.dtype} in {values.min()}..{values.max()}."
-            )
+        if hasattr(labels, "shape"):
+            class_labels.check_labels(ops.convert_to_numpy(labels), self.spec.categorical[0])
 
     def _resolve_augmentation(self, data: Any) -> None:
         """Replaces an "auto" IIC augmentation with the one `data.kinds.describe`
@@ -462,9 +461,7 @@ class InfoGAN(keras.Model):
         if n < 1:
             raise ValueError(f"Nothing to generate: the batch size is {n}; ask for at least one image.")
         if "categorical" in given:
-            cat = given["categorical"]
-            if not np.issubdtype(cat.dtype, np.integer):
-                raise ValueError("`categorical` holds category indices and must be integers.")
+            cat = given["categorical"] = self._category_indices(given["categorical"])
             for i, k in enumerate(spec.categorical):
                 if cat[:, i].min() < 0 or cat[:, i].max() >= k:
                     message = contract.categorical_range_message(i, k)
@@ -473,6 +470,18 @@ class InfoGAN(keras.Model):
         latent = {k: np.asarray(ops.convert_to_numpy(v)) for k, v in drawn.items()}
         latent.update(given)
         return {k: v.astype(contract.LATENT_DTYPES[k]) for k, v in latent.items()}
+
+    def _category_indices(self, cat: np.ndarray) -> np.ndarray:
+        """Categorical codes as indices; the first code's may be class names."""
+        if cat.dtype.kind in "USO":
+            first = [class_labels.class_index(v, self.class_names, self.spec.categorical[0]) for v in cat[:, 0]]
+            try:
+                cat = np.concatenate([np.asarray(first)[:, None], cat[:, 1:].astype("int64")], axis=1)
+            except ValueError:
+                raise ValueError("Only the first categorical code takes class names; give the others as indices.") from None
+        if not np.issubdtype(cat.dtype, np.integer):
+            raise ValueError("`categorical` holds category indices (or the first code's class names) and must be integers.")
+        return cat
 
     def generate(
         self,
@@ -487,7 +496,8 @@ class InfoGAN(keras.Model):
 
         Args:
             noise: [N, noise_dim] floats.
-            categorical: [N, n_categorical] category indices.
+            categorical: [N, n_categorical] category indices; the first
+                code's may be given by class name (`class_names`).
             continuous: [N, n_continuous] floats.
             n: the batch size when no code is given.
             seed: seed for the parts that are sampled.
@@ -544,6 +554,7 @@ class InfoGAN(keras.Model):
                 "q_hidden": self.q_hidden,
                 "seed": self.seed,
                 "weight_init": self.weight_init,
+                "class_names": None if self.class_names is None else list(self.class_names),
             }
         )
         return config

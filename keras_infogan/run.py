@@ -195,12 +195,9 @@ def load_data(settings: RunSettings, spec: LatentSpec) -> tuple[np.ndarray, np.n
             f"--labels needs a source with one class per image (a Keras-layout .npz with y_{settings.split}, or a "
             f"TFDS dataset); {settings.dataset!r} has none."
         )
-    k = spec.categorical[0] if spec.categorical else 0
-    if labels.min() < 0 or labels.max() >= k:
-        raise ValueError(
-            f"The labels run over {labels.min()}..{labels.max()}, but the first categorical code has {k} values "
-            f"(0..{k - 1}); pass --categorical {labels.max() + 1} or more."
-        )
+    if not spec.categorical:
+        raise ValueError("Labels steer the first categorical code, and the spec has none: pass --categorical K.")
+    labels = data.check_labels(labels, spec.categorical[0])
     if settings.labels_per_class is not None:
         return images, data.labelled_subset(labels, settings.labels_per_class, settings.seed).astype("int32")
     return images, labels.astype("int32")
@@ -337,6 +334,13 @@ def _complete_config(config: dict[str, Any], settings: RunSettings, images: np.n
         )
     config["image_shape"] = list(images.shape[1:])
     config["n_images"] = len(images)
+    if settings.labels or settings.labels_per_class:
+        if config["model"].get("class_names") is None:
+            names = data.class_names(settings.dataset, settings.split)
+            categories = config["spec"]["categorical"][:1]
+            config["model"]["class_names"] = names if names and [len(names)] == categories else None
+    elif config["model"].get("class_names") is not None:
+        raise ValueError("Class names name the classes that labels steer; train with --labels all or --labels-per-class N.")
     kind = kinds.describe(images)
     config["data_kind"] = kind.get_config()
     if config["recipe"]["iic_augmentation"] == "auto":

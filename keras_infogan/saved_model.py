@@ -35,7 +35,7 @@ def next_version(export_dir: str) -> int:
 
 
 def export(model: Any, export_dir: str, version: int | None = None) -> str:
-    """Writes `export_dir/<version>/`, a SavedModel with the three signatures.
+    """Writes `export_dir/<version>/`, a SavedModel with the contract's signatures.
 
     Args:
         model: an `InfoGAN`, or the path of a saved `.keras` file.
@@ -142,6 +142,27 @@ def _save_signatures(model: Any, path: str) -> None:
         return dict(model.encode_tensors(images))
 
     signatures = {contract.GENERATE: serving_default, contract.SAMPLE: sample, contract.ENCODE: encode}
+    if spec.categorical:
+        names = list(model.class_names or [str(value) for value in range(spec.categorical[0])])
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None], contract.DTYPES["class_name"], name="class_name"),
+                tf.TensorSpec([None], contract.DTYPES["seed"], name="seed"),
+            ]
+        )
+        def sample_class(class_name, seed):
+            matches = tf.equal(class_name[:, None], tf.constant(names)[None, :])
+            known = tf.debugging.Assert(
+                tf.reduce_all(tf.reduce_any(matches, axis=1)), [contract.class_name_message(names)]
+            )
+            with tf.control_dependencies([known]):
+                index = tf.argmax(tf.cast(matches, tf.int32), axis=1, output_type=tf.int32)
+            latent = tf.map_fn(lambda s: _draw_row(spec, s), seed, fn_output_signature=row)
+            latent["categorical"] = tf.concat([index[:, None], latent["categorical"][:, 1:]], axis=1)
+            return {"images": images_for(latent), **latent}
+
+        signatures[contract.SAMPLE_CLASS] = sample_class
     tf.saved_model.save(module, path, signatures=signatures)
 
 

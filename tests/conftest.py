@@ -30,7 +30,9 @@ def tiny_spec(**overrides) -> ki.LatentSpec:
     return ki.LatentSpec(**{"noise_dim": 4, "categorical": [3], "continuous": 2, **overrides})
 
 
-def tiny_model(spec: ki.LatentSpec | None = None, seed: int = 0, weight_init: str = networks.WEIGHT_INIT) -> ki.InfoGAN:
+def tiny_model(
+    spec: ki.LatentSpec | None = None, seed: int = 0, weight_init: str = networks.WEIGHT_INIT, **kwargs
+) -> ki.InfoGAN:
     """An InfoGAN on 16x16 images with 8-filter networks and a 16-wide Q."""
     spec = spec or tiny_spec()
     keras.utils.set_random_seed(seed)
@@ -42,6 +44,7 @@ def tiny_model(spec: ki.LatentSpec | None = None, seed: int = 0, weight_init: st
         q_hidden=16,
         seed=seed,
         weight_init=weight_init,
+        **kwargs,
     )
 
 

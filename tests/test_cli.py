@@ -73,11 +73,11 @@ def assert_one_line_error(stderr: str, *phrases: str):
         assert phrase in ours[0]
 
 
-def expected_grid_size(rows: int, cols: int) -> tuple[int, int]:
+def expected_grid_size(rows: int, cols: int, row_labels: list[str] | None = None) -> tuple[int, int]:
     """(width, height) of a grid of 16x16 images, per `grids.render`'s docstring."""
     tile = 16 * (grids.TILE_TARGET // 16)
     return (
-        grids.LABEL_WIDTH + cols * (tile + grids.PAD) + grids.PAD,
+        grids.label_width(row_labels) + cols * (tile + grids.PAD) + grids.PAD,
         grids.HEADER_HEIGHT + rows * (tile + grids.PAD) + grids.PAD,
     )
 
@@ -123,7 +123,7 @@ def test_train_writes_the_run_directory(run_dir):
     }  # fmt: skip
     assert config["recipe"] == {**Recipe().resolved(has_categorical=True).get_config(), "iic_augmentation": "affine_stroke"}
     assert config["data_kind"]["name"] == "marks on a dark ground"
-    assert config["model"] == {"q_hidden": 16, "weight_init": "glorot"}
+    assert config["model"] == {"q_hidden": 16, "weight_init": "glorot", "class_names": None}
     assert config["grid"] == {"samples": 4, "steps": 5, "value_range": [-2.0, 2.0]}
     assert sorted(os.listdir(os.path.join(run_dir, "grids"))) == [
         f"epoch_{e:03d}_{c}.png" for e in (1, 2, 3) for c in CODES
@@ -264,6 +264,7 @@ def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
         (["evaluate", "{run}/model.keras", "--data", "shapes"], "--data shapes draws 28x28 grey images"),
         (["train", "--dataset", "{npz}", "--labels", "all", "--run-dir", "{tmp}/r"], "needs a source with one class per image"),
         (["train", "--dataset", "{npz}", "--labels", "all", "--labels-per-class", "2", "--run-dir", "{tmp}/r"], "exclude each other"),
+        (["train", "--dataset", "{npz}", "--class-names", "a", "b", "c", "--run-dir", "{tmp}/r"], "Class names name the classes that labels steer"),
     ],
 )
 def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phrase):
@@ -275,17 +276,33 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
 
 def test_labels_per_class_train_the_first_code(shapes_npz, tmp_path, capsys):
     labelled = str(tmp_path / "labelled.npz")
+    names = ["square", "ellipse", "triangle"]
     with np.load(shapes_npz) as f:
-        np.savez(labelled, x_train=f["x_train"], y_train=ki.data.make_shapes(256, size=16, seed=0)[1]["shape"])
+        shape = ki.data.make_shapes(256, size=16, seed=0)[1]["shape"]
+        np.savez(labelled, x_train=f["x_train"], y_train=shape, class_names=np.array(names))
     path = str(tmp_path / "run")
     assert cli.main(["train", "--dataset", labelled, *TINY, "--labels-per-class", "4", "--run-dir", path]) == 0
     assert "Labels: 12 of 256 images labelled" in capsys.readouterr().out
     with open(os.path.join(path, "config.json")) as f:
-        assert json.load(f)["run"]["labels_per_class"] == 4
+        config = json.load(f)
+    assert config["run"]["labels_per_class"] == 4 and config["model"]["class_names"] == names
     assert float(csv_rows(os.path.join(path, "metrics.csv"))[-1]["supervised_loss"]) > 0
+    # The class by name, as by index; the grids' row labels and encode's column name it.
+    model = os.path.join(path, "model.keras")
+    for flag, value, out in (("--class", "triangle", "named.npy"), ("--categorical", "2", "indexed.npy")):
+        assert cli.main(["generate", model, str(tmp_path / out), "--n", "4", flag, value]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "named.npy"), np.load(tmp_path / "indexed.npy"))
+    grid = Image.open(os.path.join(path, "grids", "epoch_001_categorical_0.png"))
+    assert grid.size == expected_grid_size(rows=3, cols=4, row_labels=names) != expected_grid_size(rows=3, cols=4)
+    assert cli.main(["encode", model, labelled, str(tmp_path / "codes.json"), "--split", "train"]) == 0
+    with open(tmp_path / "codes.json") as f:
+        assert {r["class"] for r in json.load(f)} <= set(names)
+    capsys.readouterr()
+    assert cli.main(["generate", model, str(tmp_path / "x.png"), "--class", "hexagon"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "Unknown class 'hexagon'; ask for one of square, ellipse, triangle")
     too_many = ["train", "--dataset", labelled, *TINY, "--categorical", "2", "--labels", "all", "--run-dir", str(tmp_path / "r")]
     assert cli.main(too_many) == 2
-    assert_one_line_error(capsys.readouterr().err, "labels run over 0..2", "pass --categorical 3 or more")
+    assert_one_line_error(capsys.readouterr().err, "integers in 0..1", "got int64 in 0..2", "--categorical K")
 
 
 def test_a_model_file_keras_cannot_rebuild_is_one_line(run_dir, tmp_path, capsys):

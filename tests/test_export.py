@@ -120,6 +120,33 @@ def test_spec_without_categorical_codes_has_no_categorical_input(tmp_path):
     _, inputs = loaded.signatures["serving_default"].structured_input_signature
     assert set(inputs) == {"noise", "continuous"}
     assert set(loaded.signatures["encode"].structured_outputs) == {"continuous", "continuous_std"}
+    assert "sample_class" not in loaded.signatures
+
+
+def test_sample_class_sets_the_first_code_by_index_name(trained):
+    """Without class names a class is its index as text; the rest of the draw is `sample`'s."""
+    _, _, loaded = trained
+    seeds = tf.constant([5, 6, 7], tf.int64)
+    out = {k: v.numpy() for k, v in loaded.signatures["sample_class"](class_name=tf.constant(["2", "0", "2"]), seed=seeds).items()}
+    plain = {k: v.numpy() for k, v in loaded.signatures["sample"](seed=seeds).items()}
+    assert out["categorical"][:, 0].tolist() == [2, 0, 2]
+    np.testing.assert_array_equal(out["categorical"][:, 1], plain["categorical"][:, 1])
+    np.testing.assert_array_equal(out["noise"], plain["noise"])
+    regen = loaded.signatures["serving_default"](
+        noise=tf.constant(out["noise"]), categorical=tf.constant(out["categorical"]), continuous=tf.constant(out["continuous"])
+    )["images"].numpy()
+    np.testing.assert_allclose(regen, out["images"], atol=EXPORT_ATOL)
+
+
+@pytest.mark.once
+def test_sample_class_takes_the_models_class_names(tmp_path):
+    model = tiny_model(class_names=["sandal", "sneaker", "boot"])
+    loaded = tf.saved_model.load(ki.export(model, str(tmp_path)))
+    sample_class = loaded.signatures["sample_class"]
+    out = sample_class(class_name=tf.constant(["sneaker", "boot"]), seed=tf.constant([1, 2], tf.int64))
+    assert out["categorical"].numpy()[:, 0].tolist() == [1, 2]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="class_name must be one of: sandal, sneaker, boot"):
+        sample_class(class_name=tf.constant(["sneaker", "1"]), seed=tf.constant([1, 2], tf.int64))
 
 
 @pytest.mark.once

@@ -7,7 +7,7 @@ import pytest
 from keras import ops
 
 import keras_infogan as ki
-from conftest import SIDE, tiny_model
+from conftest import SIDE, tiny_model, tiny_spec
 from keras_infogan import losses
 
 
@@ -80,3 +80,23 @@ def test_bad_labels_fail_in_one_line(labels, phrase):
     model.compile()
     with pytest.raises(ValueError, match=phrase):
         model.fit(images, labels, batch_size=32, epochs=1, verbose=0)
+
+
+def test_class_names_pick_the_first_code_and_survive_saving(tmp_path):
+    model = tiny_model(tiny_spec(categorical=[3, 2]), class_names=["left", "middle", "right"])
+    by_name = model.generate(categorical=[["right", 1], ["left", 0]], seed=3)
+    np.testing.assert_array_equal(by_name, model.generate(categorical=[[2, 1], [0, 0]], seed=3))
+    with pytest.raises(ValueError, match="Unknown class 'centre'; ask for one of left, middle, right"):
+        model.generate(categorical=[["centre", 0]])
+    model.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").class_names == ("left", "middle", "right")
+
+
+@pytest.mark.once
+@pytest.mark.parametrize(
+    "names, phrase",
+    [(["a", "b"], "2 class names but the first categorical code has 3 values"), (["a", "b", "a"], "a is given more than once")],
+)
+def test_bad_class_names_fail_in_one_line(names, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        tiny_model(class_names=names)

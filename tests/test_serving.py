@@ -67,6 +67,10 @@ def contract_signatures(export: Export) -> dict[str, dict[str, dict[str, tuple]]
             "inputs": {"seed": ("DT_INT64", (-1,))},
             "outputs": {"images": images, **generator_inputs},
         },
+        "sample_class": {
+            "inputs": {"class_name": ("DT_STRING", (-1,)), "seed": ("DT_INT64", (-1,))},
+            "outputs": {"images": images, **generator_inputs},
+        },
         "encode": {
             "inputs": {"images": images},
             "outputs": {
@@ -212,6 +216,17 @@ def test_sample_is_deterministic_per_seed(client, export: Export, reference: Any
     np.testing.assert_allclose(regenerated, drawn["images"], rtol=0, atol=ATOL)
 
 
+def test_sample_class_takes_strings(client, export: Export, reference: Any) -> None:
+    names, seeds = np.array(["2", "0"]), np.array([4, 5], dtype=np.int64)
+    drawn = client.sample_class(names, seeds)
+    expected = in_process(reference, "sample_class", class_name=names, seed=seeds)
+    for name, value in expected.items():
+        np.testing.assert_allclose(drawn[name], value, rtol=0, atol=ATOL, err_msg=name)
+    assert drawn["categorical"][:, 0].tolist() == [2, 0]
+    with pytest.raises(ServingError, match="class_name must be one of: 0, 1, 2"):
+        client.sample_class(["7"], [1])
+
+
 def test_encode_matches_in_process(client, export: Export, reference: Any) -> None:
     images = in_process(reference, "serving_default", **generator_inputs(export, 4))["images"]
     codes = client.encode(images)
@@ -352,6 +367,10 @@ MALFORMED_REST = {
     "string for float": (
         lambda e: {"instances": _rows(e, 1, noise=["a"] * e.noise_dim)},
         "Input 'noise' of signature 'serving_default' must be float32",
+    ),
+    "number for string": (
+        lambda e: {"signature_name": "sample_class", "instances": [{"class_name": 2, "seed": 1}]},
+        "Input 'class_name' of signature 'sample_class' must be string (strings)",
     ),
     "wrong shape": (
         lambda e: {"instances": _rows(e, 1, noise=[0.0] * (e.noise_dim + 1))},

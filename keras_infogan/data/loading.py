@@ -17,7 +17,7 @@ import numpy as np
 
 from keras_infogan.data import shapes
 
-__all__ = ["IMAGE_SUFFIXES", "image_files", "load", "load_arrays", "read_folder", "to_unit_range"]
+__all__ = ["IMAGE_SUFFIXES", "class_names", "image_files", "load", "load_arrays", "read_folder", "to_unit_range"]
 
 TFDS_NAMES = ("mnist", "fashion_mnist", "svhn_cropped", "celeb_a")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -71,6 +71,28 @@ def load_arrays(
     if image_size is not None and images.shape[1:3] != tuple(image_size):
         images = _resize(images, image_size)
     return images, labels
+
+
+def class_names(source: Any, split: str = "train") -> list[str] | None:
+    """The names of a source's classes, in label order, where it has them: the
+    shapes data's shapes, a TFDS dataset's `label` names, or a Keras-layout
+    `.npz` file's `class_names` array; else None."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    if str(source) == "shapes":
+        return list(shapes.SHAPES)
+    if str(source).endswith(".npz"):
+        with np.load(str(source)) as f:
+            return [str(name) for name in f["class_names"]] if "class_names" in f else None
+    if os.path.exists(source):
+        return None
+    import tensorflow_datasets as tfds
+
+    try:
+        label = tfds.builder(str(source)).info.features.get("label")
+    except Exception:  # Not a TFDS name: `load_arrays` says so.
+        return None
+    return list(label.names) if getattr(label, "names", None) else None
 
 
 def load(

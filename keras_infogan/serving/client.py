@@ -63,6 +63,8 @@ class ServingTimeout(ServingError):
 
 def _as_input(name: str, value: ArrayLike) -> np.ndarray:
     """`value` as the contract dtype of input `name`, refusing lossy casts."""
+    if contract.DTYPES[name] == "string":
+        return np.asarray(value, dtype=object)
     array = np.asarray(value)
     dtype = np.dtype(contract.DTYPES[name])
     if dtype.kind in "iu" and array.dtype.kind not in "iu":
@@ -81,7 +83,7 @@ def _generator_inputs(
 
 
 class _Client(abc.ABC):
-    """The contract's three signatures on top of a transport's `_predict`."""
+    """The contract's signatures on top of a transport's `_predict`."""
 
     @abc.abstractmethod
     def _predict(
@@ -106,6 +108,12 @@ class _Client(abc.ABC):
     def sample(self, seeds: ArrayLike) -> dict[str, np.ndarray]:
         """Images plus `noise`, `categorical`, `continuous` drawn for each seed."""
         return self._predict(contract.SAMPLE, {"seed": _as_input("seed", seeds)})
+
+    def sample_class(self, class_names: ArrayLike, seeds: ArrayLike) -> dict[str, np.ndarray]:
+        """What `sample` returns, with the first categorical code set to each
+        row's class, by the model's class name ("0", "1", ... without names)."""
+        inputs = {"class_name": _as_input("class_name", class_names), "seed": _as_input("seed", seeds)}
+        return self._predict(contract.SAMPLE_CLASS, inputs)
 
     def encode(self, images: ArrayLike) -> dict[str, np.ndarray]:
         """`categorical`, `categorical_probs`, `continuous`, `continuous_std` of images."""

@@ -334,6 +334,8 @@ def _json_to_array(value: Any, spec: tf.TensorSpec, where: str) -> np.ndarray:
         info = np.iinfo(dtype)
         ok = array.dtype.kind in "iu" and info.min <= array.min() and array.max() <= info.max
         wanted = f"integers that fit {spec.dtype.name}"
+    elif spec.dtype == tf.string:
+        ok, wanted = array.dtype.kind == "U", "strings"
     else:
         raise RequestError(
             grpc.StatusCode.UNIMPLEMENTED,
