@@ -8,6 +8,10 @@ accuracy, and the grids (digit code rows; the continuous sweeps from -2 to 2).
 With `--save-dir`, the weights at the `--save-at` iterations, to evaluate again later.
 With `--labels-per-class N`, N training labels per class steer the code (semi-supervised):
 the points then also give Q's accuracy with no matching (`direct`).
+With `--sample-quality`, the end also gives TF-GAN's Frechet distance of 10,000
+generated images against the test images in a cached classifier's logits
+(`classifier.py`), and how often an image generated with code value k is
+classified as k's class (k's labelled class, else its Hungarian match).
 One JSON line per seed, then a markdown table.
 
 The recipe flags are `Recipe`'s fields (as `keras-infogan train` has them);
@@ -36,6 +40,8 @@ from keras_infogan.networks import WEIGHT_INITS
 from keras_infogan.recipe import Recipe
 from keras_infogan.run import epoch_dataset
 from keras_infogan.spec import PRIORS
+
+import classifier
 
 THRESHOLDS = (0.90, 0.95)
 
@@ -107,6 +113,16 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     start = time.perf_counter()
     model.fit(ds, steps_per_epoch=args.iterations, epochs=1, shuffle=False, verbose=0, callbacks=[progress])
     wall = time.perf_counter() - start
+    quality = {}
+    if args.sample_quality:
+        reader = classifier.load(args.data)
+        _, _, mapping = evaluation.categorical_accuracy(model, test_images, test_labels)
+        if args.labels_per_class:
+            mapping = {k: k for k in range(spec.categorical[0])}
+        quality = {
+            "frechet_distance": round(classifier.sample_quality(reader, model, test_images, seed=seed), 3),
+            "class_agreement": round(classifier.class_agreement(reader, model, mapping, seed=seed), 4),
+        }
     if args.grids:
         for code in grids.code_names(spec):
             path = os.path.join(args.grids, f"{keras.backend.backend()}_seed{seed}_{code}.png")
@@ -118,6 +134,8 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "effects": evaluation.continuous_code_effects(model, seed=seed),
         **{f"time_to_{int(t * 100)}_s": _first_time(progress.points, t) for t in THRESHOLDS},
         "wall_s": round(wall, 1),
+        "train_s_per_1000": round(1000 * progress.points[-1]["train_s"] / progress.step, 1),
+        **quality,
         "spec": spec.get_config(),
         "weight_init": model.weight_init,
         "recipe": model.recipe.get_config(),
@@ -135,7 +153,9 @@ def _row(result: dict, at: list[int]) -> str:
     cells += [f"{acc[i]:.3f}" if i in acc else "-" for i in at]
     cells += [f"{result['points'][-1]['mi_lower_bound']:.3f}", slants, widths]
     cells += ["-" if t is None else f"{t:.0f}" for t in times]
-    cells += [f"{result['wall_s']:.0f}"]
+    cells += [f"{result['wall_s']:.0f}", f"{result['train_s_per_1000']:.0f}"]
+    if "frechet_distance" in result:
+        cells += [f"{result['frechet_distance']:.2f}", f"{result['class_agreement']:.3f}"]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -154,6 +174,7 @@ def main() -> None:
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--labels-per-class", type=int, metavar="N", help="train with N labels per class (semi-supervised)")
+    parser.add_argument("--sample-quality", action="store_true", help="Frechet distance and class agreement at the end")
     args = parser.parse_args()
     if args.save_dir:
         os.makedirs(args.save_dir, exist_ok=True)
@@ -163,7 +184,9 @@ def main() -> None:
         print(json.dumps(results[-1]), flush=True)
     at = [i for i in (1000, 2000, 5000) if i <= args.iterations]
     header = ["seed", *(f"acc@{i}" for i in at), "MI bound", "slant r (c1, c2)", "width r (c1, c2)"]
-    header += ["s to 90%", "s to 95%", "wall s"]
+    header += ["s to 90%", "s to 95%", "wall s", "train s / 1000 it"]
+    if args.sample_quality:
+        header += ["Frechet distance", "class agreement"]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     for result in results:
