@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.handler(args)
-    except (UserError, ValueError, OSError) as e:
+    except (UserError, ValueError, OSError, ImportError) as e:
         message = " ".join(str(e).split()) or type(e).__name__
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return USAGE_ERROR
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser = _Parser(
         prog=PROG,
-        description="Train InfoGAN models and use them: generate, encode, traverse, evaluate, export, serve.",
+        description="Train InfoGAN models and use them: generate, encode, traverse, evaluate, export, serve, oversample.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -386,6 +386,33 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("export_dir", metavar="EXPORT_DIR", help="the model's base folder")
     export.add_argument("--version", type=_positive_int, metavar="N", help="version number (default: the next)")
     export.set_defaults(handler=_export)
+
+    oversample = commands.add_parser(
+        "oversample",
+        parents=[common],
+        help="balance a labelled dataset's classes with InfoGAN images (needs imbalanced-learn)",
+        description=(
+            "Balance the training classes of a Keras-layout .npz file with new images of the minority classes "
+            "from an InfoGAN whose first categorical code is the class. Writes OUT.npz with x_train and y_train "
+            "resampled and x_test, y_test as they were."
+        ),
+    )
+    oversample.add_argument("data", metavar="DATA", help="a Keras-layout .npz file with x_train and y_train")
+    oversample.add_argument("output", metavar="OUT", help="OUT.npz")
+    oversample.add_argument(
+        "--strategy", default="auto", metavar="S",
+        help="imbalanced-learn's sampling_strategy: auto, minority, not majority, all, a ratio (two classes) "
+        "or CLASS=COUNT,... (default: auto)",
+    )  # fmt: skip
+    oversample.add_argument("--method", choices=("generate", "interpolate"), default="generate", help="how new images are made (default: generate)")
+    oversample.add_argument("--model", metavar="MODEL", help="a trained .keras file to sample from instead of training one")
+    oversample.add_argument("--steps", type=_positive_int, metavar="N", help="training steps of a new model (default: 2000)")
+    oversample.add_argument("--batch-size", type=_positive_int, default=64, metavar="N", help="images per training step (default: 64)")
+    oversample.add_argument("--threshold", type=float, default=0.9, metavar="P", help="least probability of the class that Q must give a new image (default: 0.9)")
+    oversample.add_argument("--image-size", type=_positive_int, nargs=2, metavar=("H", "W"), help="resize the images first")
+    oversample.add_argument("--save-model", metavar="MODEL", help="also save the trained model here (a .keras file)")
+    oversample.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the model and the draws (default: 0)")
+    oversample.set_defaults(handler=_oversample)
 
     serve_parser = commands.add_parser(
         "serve",
@@ -716,6 +743,69 @@ def _export(args: argparse.Namespace) -> int:
         raise UserError(f"no such model file: {args.model!r}; pass a .keras file, e.g. RUN_DIR/model.keras")
     print(f"Exported to {export(args.model, args.export_dir, version=args.version)}")
     return 0
+
+
+def _oversample(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from keras_infogan import data
+    from keras_infogan.files import write_atomically
+
+    _check_suffix(args.data, (".npz",), "DATA")
+    _check_suffix(args.output, (".npz",), "OUT")
+    if not os.path.isfile(args.data):
+        raise UserError(f"no such data file: {args.data!r}; pass a Keras-layout .npz file")
+    with np.load(args.data) as f:
+        if "y_train" not in f:
+            raise UserError(f"{args.data} has no y_train: oversampling needs a class per training image")
+        arrays = {key: f[key] for key in f.files}
+    if args.image_size:
+        for split in ("train", "test"):
+            if f"x_{split}" in arrays:
+                resized, _ = data.load_arrays(args.data, split, tuple(args.image_size))
+                arrays[f"x_{split}"] = resized if arrays[f"x_{split}"].dtype != np.uint8 else np.round(resized * 255).astype("uint8")
+    from keras_infogan.oversampling import InfoGANOversampler
+
+    sampler = InfoGANOversampler(
+        sampling_strategy=_strategy(args.strategy, arrays["y_train"]),
+        method=args.method,
+        model=args.model,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        threshold=args.threshold,
+        random_state=args.seed,
+    )
+    before = np.bincount(np.unique(arrays["y_train"], return_inverse=True)[1])
+    arrays["x_train"], arrays["y_train"] = sampler.fit_resample(arrays["x_train"], arrays["y_train"])
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_atomically(args.output, buffer.getvalue())
+    if args.save_model:
+        sampler.save(args.save_model)
+    after = np.bincount(np.unique(arrays["y_train"], return_inverse=True)[1])
+    rejected = ", ".join(f"{c}: {r:.0%}" for c, r in sampler.rejection_rate_.items()) or "none made"
+    print(f"Wrote {args.output}: {before.sum()} -> {after.sum()} training images (per class {before.tolist()} -> "
+          f"{after.tolist()}; rejected by Q: {rejected})")  # fmt: skip
+    return 0
+
+
+def _strategy(text: str, labels: Any) -> Any:
+    """`--strategy` as imbalanced-learn's sampling_strategy."""
+    import numpy as np
+
+    if "=" in text:
+        pairs = [item.split("=", 1) for item in text.split(",")]
+        classes = {str(c): c for c in np.unique(labels)}
+        unknown = [name for name, _ in pairs if name not in classes]
+        if unknown:
+            raise UserError(f"--strategy names class {unknown[0]!r}, which y_train lacks (its classes: {', '.join(classes)})")
+        if not all(count.isdigit() for _, count in pairs):
+            raise UserError(f"--strategy CLASS=COUNT takes whole counts, got {text!r}")
+        return {classes[name]: int(count) for name, count in pairs}
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _serve(args: argparse.Namespace) -> int:

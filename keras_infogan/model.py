@@ -289,13 +289,24 @@ class InfoGAN(keras.Model):
         k, n = self.spec.total_categories, self.spec.continuous
         return out[:, :k], out[:, k : k + n], losses.bounded_log_std(out[:, k + n :])
 
-    def _info_loss(self, fake_features: Any, latent: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def _info_loss(
+        self, fake_features: Any, latent: dict[str, Any], first_code: bool = True
+    ) -> tuple[Any, dict[str, Any]]:
+        """The info loss on fakes; `first_code=False` leaves the first
+        categorical code out (see `discriminator_loss`)."""
         recipe = self.recipe
         logits, mean, log_std = self.q_outputs(fake_features, training=True)
         zero = ops.zeros((), "float32")
         cat, cont, mi = zero, zero, zero
         if self.spec.categorical:
-            cat = losses.categorical_info_loss(logits, latent["categorical"], self.spec.categorical, recipe.categorical_loss)
+            skip = 0 if first_code else 1
+            if self.spec.categorical[skip:]:
+                cat = losses.categorical_info_loss(
+                    logits[:, sum(self.spec.categorical[:skip]) :],
+                    latent["categorical"][:, skip:],
+                    self.spec.categorical[skip:],
+                    recipe.categorical_loss,
+                )
             mi = losses.categorical_mi_lower_bound(logits, latent["categorical"], self.spec.categorical)
         if self.spec.continuous:
             cont = losses.continuous_info_loss(
@@ -308,7 +319,13 @@ class InfoGAN(keras.Model):
         self, real: Any, fake: Any, latent: dict[str, Any], labels: Any = None
     ) -> tuple[Any, dict[str, Any]]:
         """D's loss on real images and (gradient-stopped) fakes; with `labels`,
-        also Q's cross-entropy on the labelled real images."""
+        also Q's cross-entropy on the labelled real images.
+
+        With labels, Q learns the first categorical code from real images
+        only (the labels, and the IIC term): trained on fakes too, Q can read
+        G's images of class k as another value than real ones and keep G at a
+        permutation of the classes. G is still trained to make Q read its code.
+        """
         recipe = self.recipe
         real_features = self.discriminator_trunk(real, training=True)
         real_logits = self.d_head(real_features, training=True)
@@ -322,7 +339,7 @@ class InfoGAN(keras.Model):
             loss = loss + recipe.penalty_weight * penalty
             logs["gradient_penalty"] = penalty
         if recipe.info_trains_trunk:
-            info, _ = self._info_loss(fake_features, latent)
+            info, _ = self._info_loss(fake_features, latent, first_code=labels is None or not recipe.supervised_weight)
             loss = loss + info
         if recipe.iic_weight:
             if recipe.iic_augmentation == "auto":
