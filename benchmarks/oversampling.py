@@ -61,28 +61,12 @@ def subsets(x_train, y_train, x_test, y_test, seed):
     return x_train[train], y_train[train], x_test[test], y_test[test], held
 
 
-def cnn(shape):
-    return keras.Sequential(
-        [
-            keras.Input(shape),
-            keras.layers.Rescaling(1 / 255),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dense(10),
-        ]
-    )
-
-
 def classify(x, y, x_test, seed, epochs, class_weight=None):
     keras.utils.set_random_seed(seed)
-    model = cnn(x.shape[1:])
+    model = feature_classifier.build(x.shape[1:], 10)  # The same small CNN for every method.
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x, y, batch_size=128, epochs=epochs, verbose=0, class_weight=class_weight)
-    return model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
+    model.fit(x / 255.0, y, batch_size=128, epochs=epochs, verbose=0, class_weight=class_weight)
+    return model.predict(x_test / 255.0, batch_size=1000, verbose=0).argmax(axis=1)
 
 
 def density_coverage(real, fake, k=K):

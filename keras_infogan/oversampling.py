@@ -48,7 +48,7 @@ __all__ = ["METHODS", "InfoGANOversampler"]
 
 METHODS = ("generate", "interpolate")
 MIXED = 3  # Same-class latents in each convex combination.
-DRAWS_PER_IMAGE = 20  # Candidates drawn per image asked for, at most, before the least rejected are kept.
+DRAWS_PER_IMAGE = 5  # Candidates drawn per image asked for, at most, before the most confident rejects fill in.
 
 
 class InfoGANOversampler(BaseOverSampler):
@@ -248,7 +248,9 @@ class InfoGANOversampler(BaseOverSampler):
                 raise ValueError(f"Class {c} has {len(real)} image; interpolate combines at least 2.")
             chosen = real[rng.choice(len(real), min(len(real), self.anchors), replace=False)]
             anchors = self._invert(chosen, value, rng)
-        kept, scores, drawn = [], [], 0
+        kept, drawn = [], 0
+        empty = np.zeros((0, *self.model_.image_shape), "float32")
+        spare, spare_p = empty, np.zeros(0, "float32")
         while sum(len(k) for k in kept) < n and drawn < DRAWS_PER_IMAGE * n:
             m = max(n - sum(len(k) for k in kept), 64)
             latent = self._draw(value, m, rng) if self.method == "generate" else self._mix(anchors, value, m, rng)
@@ -256,18 +258,18 @@ class InfoGANOversampler(BaseOverSampler):
             p = self.model_.encode(images)["categorical_probs"][:, value]
             drawn += m
             kept.append(images[p >= self.threshold])
-            scores.append((images[p < self.threshold], p[p < self.threshold]))
+            spare, spare_p = np.concatenate([spare, images[p < self.threshold]]), np.concatenate([spare_p, p[p < self.threshold]])
+            best = np.argsort(-spare_p)[:n]  # The most confident rejects, in case too few pass.
+            spare, spare_p = spare[best], spare_p[best]
         accepted = sum(len(k) for k in kept)
         self.rejection_rate_[c] = 1.0 - accepted / drawn
-        out = np.concatenate(kept)[:n]
+        out = np.concatenate([empty, *kept])[:n]
         if len(out) < n:
             warnings.warn(
                 f"Class {c}: only {accepted} of {drawn} new images passed the threshold {self.threshold}; "
                 f"the {n - accepted} most confident of the rest fill the count (lower threshold to accept more)."
             )
-            rest = np.concatenate([s[0] for s in scores])
-            best = np.argsort(-np.concatenate([s[1] for s in scores]))[: n - len(out)]
-            out = np.concatenate([out, rest[best]])
+            out = np.concatenate([out, spare[: n - len(out)]])
         return out
 
     def _draw(self, value: int, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -71,6 +71,15 @@ def test_interpolate_inverts_real_images_and_keeps_their_class(resampled):
 
 
 @pytest.mark.once
+def test_too_few_confident_images_are_filled_by_the_most_confident(resampled):
+    over, x, y, _, _ = resampled
+    strict = InfoGANOversampler(model=over.model_, threshold=1.0, random_state=0)
+    with pytest.warns(UserWarning, match=r"Class 1: only 0 of 320 new images passed the threshold 1.0"):
+        _, y_res = strict.fit_resample(x, y)
+    assert np.bincount(y_res).tolist() == [96, 96, 96] and strict.rejection_rate_ == {1: 1.0, 2: 1.0}
+
+
+@pytest.mark.once
 def test_in_a_pipeline_with_a_keras_classifier(resampled):
     over, x, y, _, _ = resampled
     rows = x.reshape(len(x), -1)
