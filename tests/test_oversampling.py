@@ -1,6 +1,8 @@
 """The imbalanced-learn sampler: it balances the classes with images that keep
-their class (on every backend), drops into an imblearn Pipeline, saves and
-reloads, and refuses bad input in one line (once: imbalanced-learn's side)."""
+their class, drops into an imblearn Pipeline, saves and reloads, and refuses
+bad input in one line. Run once: the sampler is glue over `fit`, `generate`,
+`encode` and `backend.input_gradient`, whose backend parts the model's own
+tests check on every backend."""
 
 import os
 
@@ -11,6 +13,8 @@ from imblearn.pipeline import Pipeline
 
 from conftest import SIDE, tiny_model, tiny_spec
 from keras_infogan.oversampling import InfoGANOversampler
+
+pytestmark = pytest.mark.once
 
 COUNTS = (96, 32, 16)  # Images of classes 0, 1, 2.
 
@@ -70,7 +74,6 @@ def test_interpolate_inverts_real_images_and_keeps_their_class(resampled):
     assert error({**start, **fitted}) < 0.2 * error(start)
 
 
-@pytest.mark.once
 def test_too_few_confident_images_are_filled_by_the_most_confident(resampled):
     over, x, y, _, _ = resampled
     strict = InfoGANOversampler(model=over.model_, threshold=1.0, random_state=0)
@@ -79,7 +82,6 @@ def test_too_few_confident_images_are_filled_by_the_most_confident(resampled):
     assert np.bincount(y_res).tolist() == [96, 96, 96] and strict.rejection_rate_ == {1: 1.0, 2: 1.0}
 
 
-@pytest.mark.once
 def test_in_a_pipeline_with_a_keras_classifier(resampled):
     over, x, y, _, _ = resampled
     rows = x.reshape(len(x), -1)
@@ -100,7 +102,6 @@ def test_in_a_pipeline_with_a_keras_classifier(resampled):
     assert np.mean(pipeline.predict(test_x.reshape(90, -1)) == test_y) > 0.9
 
 
-@pytest.mark.once
 def test_saved_model_resamples_without_training(resampled, tmp_path):
     over, x, y, x_res, _ = resampled
     path = str(tmp_path / "sampler.keras")
@@ -109,7 +110,6 @@ def test_saved_model_resamples_without_training(resampled, tmp_path):
     np.testing.assert_array_equal(again[0], x_res)
 
 
-@pytest.mark.once
 @pytest.mark.parametrize(
     "x, y, phrase",
     [
@@ -123,14 +123,12 @@ def test_bad_input_fails_in_one_line(x, y, phrase):
         sampler().fit_resample(x, y)
 
 
-@pytest.mark.once
 def test_images_no_network_fits_name_image_size():
     x, y = np.zeros((8, 20, 20), "uint8"), np.array([0] * 5 + [1] * 3)
     with pytest.raises(ValueError, match="--image-size"):
         InfoGANOversampler(steps=1).fit_resample(x, y)
 
 
-@pytest.mark.once
 def test_cli_writes_a_balanced_npz(resampled, tmp_path, capsys):
     from keras_infogan import cli
 
