@@ -138,7 +138,8 @@ class InfoGANOversampler(BaseOverSampler):
         return X, y, binarize_y
 
     def _fit_resample(self, X, y):
-        images = self._images(X)
+        scale = 255.0 if X.dtype == np.uint8 or (X.size and X.max() > 1.0) else 1.0  # X's value range.
+        images = self._images(X, scale)
         classes, counts = np.unique(y, return_counts=True)
         if counts.min() < 2:
             lonely = classes[np.argmin(counts)]
@@ -153,7 +154,8 @@ class InfoGANOversampler(BaseOverSampler):
             if n <= 0:
                 continue
             made = self._make(c, images[y == c], n, rng)
-            new_x.append(self._as_input_layout(made, X))
+            out = made.reshape(len(made), *X.shape[1:])  # In X's layout and value range.
+            new_x.append((np.round(out * scale) if scale != 1.0 else out).astype(X.dtype))
             new_y.append(np.full(n, c, dtype=y.dtype))
         return np.concatenate(new_x), np.concatenate(new_y)
 
@@ -163,11 +165,9 @@ class InfoGANOversampler(BaseOverSampler):
 
     # ------------------------------------------------------------ the model
 
-    def _images(self, X: np.ndarray) -> np.ndarray:
+    def _images(self, X: np.ndarray, scale: float) -> np.ndarray:
         """X as float32 [N, H, W, C] in [0, 1]."""
-        x = X.astype("float32")
-        if X.dtype == np.uint8 or (x.size and x.max() > 1.0):
-            x = x / 255.0
+        x = X.astype("float32") / scale
         if x.ndim == 2:
             shape = self.image_shape
             if shape is None:
@@ -185,14 +185,6 @@ class InfoGANOversampler(BaseOverSampler):
         elif x.ndim != 4:
             raise ValueError(f"X must be images [N, H, W(, C)] or rows [N, features], got shape {X.shape}.")
         return x
-
-    @staticmethod
-    def _as_input_layout(images: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """New images [n, H, W, C] in [0, 1] in X's shape and value range."""
-        out = images.reshape(len(images), *X.shape[1:])
-        if X.dtype == np.uint8 or (X.size and np.asarray(X).max() > 1.0):
-            out = np.round(out * 255.0)
-        return out.astype(X.dtype)
 
     def _trained_model(self, images: np.ndarray, y: np.ndarray) -> InfoGAN:
         model, steps = self.model, self.steps

@@ -336,7 +336,7 @@ def _complete_config(config: dict[str, Any], settings: RunSettings, images: np.n
     config["n_images"] = len(images)
     if settings.labels or settings.labels_per_class:
         if config["model"].get("class_names") is None:
-            names = data.class_names(settings.dataset, settings.split)
+            names = data.class_names(settings.dataset)
             categories = config["spec"]["categorical"][:1]
             config["model"]["class_names"] = names if names and [len(names)] == categories else None
     elif config["model"].get("class_names") is not None:

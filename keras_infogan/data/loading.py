@@ -73,7 +73,7 @@ def load_arrays(
     return images, labels
 
 
-def class_names(source: Any, split: str = "train") -> list[str] | None:
+def class_names(source: Any) -> list[str] | None:
     """The names of a source's classes, in label order, where it has them: the
     shapes data's shapes, a TFDS dataset's `label` names, or a Keras-layout
     `.npz` file's `class_names` array; else None."""
