@@ -145,8 +145,7 @@ class InfoGANOversampler(BaseOverSampler):
             lonely = classes[np.argmin(counts)]
             raise ValueError(f"Class {lonely} has 1 image; every class needs at least 2 to learn it and to check it.")
         self.classes_ = classes
-        self.model_ = self._trained_model(images, y)
-        self.code_values_ = {c: self._code_value(c) for c in classes}
+        self._train(images, y)
         rng = np.random.default_rng(self.random_state)
         new_x, new_y = [X], [y]
         self.rejection_rate_ = {}
@@ -186,7 +185,8 @@ class InfoGANOversampler(BaseOverSampler):
             raise ValueError(f"X must be images [N, H, W(, C)] or rows [N, features], got shape {X.shape}.")
         return x
 
-    def _trained_model(self, images: np.ndarray, y: np.ndarray) -> InfoGAN:
+    def _train(self, images: np.ndarray, y: np.ndarray) -> None:
+        """Sets `model_` (trained for `steps` when asked) and `code_values_`."""
         model, steps = self.model, self.steps
         if isinstance(model, (str, os.PathLike)):
             model = keras.models.load_model(model)
@@ -210,15 +210,16 @@ class InfoGANOversampler(BaseOverSampler):
                 f"its spec has categorical={list(model.spec.categorical)}."
             )
         self.model_ = model
+        self.code_values_ = {c: self._code_value(c) for c in self.classes_}
         if steps:
             if not model.compiled:
                 model.compile()
-            labels = np.array([self._code_value(c) for c in y], dtype="int32")
+            values = np.array([self.code_values_[c] for c in self.classes_], dtype="int32")
+            labels = values[np.searchsorted(self.classes_, y)]
             seed = self.random_state or 0
             rows = _balanced_rows(labels, np.random.default_rng(seed))
             ds = epoch_dataset(images[rows], self.batch_size, steps, seed, 0, 1, labels[rows])
             model.fit(ds, steps_per_epoch=steps, epochs=1, shuffle=False, verbose=self.verbose)
-        return model
 
     def _code_value(self, c: Any) -> int:
         """The first categorical code's value that stands for class `c`."""
@@ -240,20 +241,20 @@ class InfoGANOversampler(BaseOverSampler):
                 raise ValueError(f"Class {c} has {len(real)} image; interpolate combines at least 2.")
             chosen = real[rng.choice(len(real), min(len(real), self.anchors), replace=False)]
             anchors = self._invert(chosen, value, rng)
-        kept, drawn = [], 0
+        kept, accepted, drawn = [], 0, 0
         empty = np.zeros((0, *self.model_.image_shape), "float32")
         spare, spare_p = empty, np.zeros(0, "float32")
-        while sum(len(k) for k in kept) < n and drawn < DRAWS_PER_IMAGE * n:
-            m = max(n - sum(len(k) for k in kept), 64)
+        while accepted < n and drawn < DRAWS_PER_IMAGE * n:
+            m = max(n - accepted, 64)
             latent = self._draw(value, m, rng) if self.method == "generate" else self._mix(anchors, value, m, rng)
             images = self.model_.generate(**latent)
             p = self.model_.encode(images)["categorical_probs"][:, value]
             drawn += m
             kept.append(images[p >= self.threshold])
+            accepted += len(kept[-1])
             spare, spare_p = np.concatenate([spare, images[p < self.threshold]]), np.concatenate([spare_p, p[p < self.threshold]])
             best = np.argsort(-spare_p)[:n]  # The most confident rejects, in case too few pass.
             spare, spare_p = spare[best], spare_p[best]
-        accepted = sum(len(k) for k in kept)
         self.rejection_rate_[c] = 1.0 - accepted / drawn
         out = np.concatenate([empty, *kept])[:n]
         if len(out) < n:
