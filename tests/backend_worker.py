@@ -1,17 +1,18 @@
-"""Runs model actions under the backend in KERAS_BACKEND, for tests/test_cross_backend.py.
+"""Runs model actions under the backend in KERAS_BACKEND, for tests/test_cross_backend.py,
+which starts one worker per backend side by side.
 
-Usage: python backend_worker.py prepare DIR    in DIR/<backend>/: one train step with R1
-                                               from fixed weights and latents (step.npz),
-                                               WGAN-GP's penalty and its weight gradient
-                                               (penalty.npz), a trained tiny
-                                               model (model.keras) and its images (images.npy)
-       python backend_worker.py check DIR      load every other backend's model.keras: generate
-                                               (DIR/<source>/as_<backend>.npy), then train on
+Usage: python backend_worker.py DIR   in DIR/<backend>/: one train step with R1 from fixed
+                                      weights and latents (step.npz), WGAN-GP's penalty and
+                                      its weight gradient (penalty.npz), a trained tiny model
+                                      (model.keras) and its images (images.npy), then `ready`;
+                                      once every other backend is ready, loads its model.keras,
+                                      generates (DIR/<source>/as_<backend>.npy) and trains on
 """
 
 import contextlib
 import os
 import sys
+import time
 
 import keras
 import numpy as np
@@ -93,13 +94,19 @@ def prepare(folder: str) -> None:
     model.fit(shapes_images(64), batch_size=32, epochs=1, verbose=0)
     model.save(os.path.join(folder, "model.keras"))
     np.save(os.path.join(folder, "images.npy"), generate_fixed(model))
+    open(os.path.join(folder, "ready"), "w").close()
 
 
-def check(root: str) -> None:
+def check(root: str, timeout: float = 600.0) -> None:
     here = keras.backend.backend()
     for source in BACKENDS:
         if source == here:
             continue
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(os.path.join(root, source, "ready")):
+            assert not os.path.exists(os.path.join(root, source, "failed")), f"the {source} worker failed"
+            assert time.monotonic() < deadline, f"the {source} worker made no model.keras in {timeout:.0f} s"
+            time.sleep(0.2)
         model = keras.models.load_model(os.path.join(root, source, "model.keras"))
         np.save(os.path.join(root, source, f"as_{here}.npy"), generate_fixed(model))
         before = int(model.g_optimizer.iterations)
@@ -108,8 +115,11 @@ def check(root: str) -> None:
 
 
 if __name__ == "__main__":
-    action, folder = sys.argv[1:]
-    if action == "prepare":
-        prepare(os.path.join(folder, keras.backend.backend()))
-    else:
-        check(folder)
+    folder = sys.argv[1]
+    here = os.path.join(folder, keras.backend.backend())
+    try:
+        prepare(here)
+    except BaseException:
+        open(os.path.join(here, "failed"), "w").close()  # The other workers stop waiting.
+        raise
+    check(folder)

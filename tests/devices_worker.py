@@ -5,7 +5,9 @@ Usage: python devices_worker.py DIR   writes DIR/step_1.npz and DIR/step_2.npz (
                                       step from fixed weights and latents on 1 and 2
                                       devices), then fits on 2 devices and saves
                                       DIR/info_categorical.npy, DIR/model.keras, DIR/export/
-                                      (and under TensorFlow DIR/draws.npz: each replica's draws)
+                                      (and under TensorFlow DIR/draws.npz: each replica's draws);
+                                      then `keras-infogan train` on one device count, resumed
+                                      on the other (DIR/run/)
 """
 
 import os
@@ -16,7 +18,7 @@ import numpy as np
 
 from backend_worker import step
 from conftest import shapes_images, tiny_model
-from keras_infogan import devices, saved_model
+from keras_infogan import cli, data, devices, saved_model
 
 if keras.backend.backend() == "tensorflow":
     devices.virtual_cpus(2)
@@ -51,8 +53,23 @@ def fit(folder: str) -> None:
     saved_model.export(model, os.path.join(folder, "export"))
 
 
+def command_line(folder: str) -> None:
+    """`keras-infogan train` and `--resume` on another device count, in this
+    process (its two devices exist already): JAX from 2 to 1, TensorFlow 1 to 2."""
+    images, _ = data.make_shapes(128, size=16, seed=0)
+    npz = os.path.join(folder, "shapes16.npz")
+    np.savez(npz, x_train=images)
+    flags = ["--dataset", npz, "--noise", "4", "--categorical", "3", "--continuous", "2", "--q-hidden", "16",
+             "--batch-size", "32", "--steps-per-epoch", "2", "--grid-samples", "2", "--verbose", "0", "--no-tensorboard"]  # fmt: skip
+    first, then = (2, 1) if keras.backend.backend() == "jax" else (1, 2)
+    run_dir = os.path.join(folder, "run")
+    assert cli.main(["train", *flags, "--devices", str(first), "--run-dir", run_dir]) == 0
+    assert cli.main(["train", "--resume", run_dir, "--epochs", "2", "--devices", str(then)]) == 0
+
+
 if __name__ == "__main__":
     folder = sys.argv[1]
     for count in (1, 2):
         step(os.path.join(folder, f"step_{count}.npz"), lambda: devices.data_parallel(count))
     fit(folder)
+    command_line(folder)

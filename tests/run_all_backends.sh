@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite once per Keras backend; fails if any backend fails.
 # Tests marked `once` (backend-independent) run in the tensorflow session only.
+# pytest-xdist runs the files on one worker per core (a file's tests stay
+# together, so its module fixtures are built once).
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -8,6 +10,6 @@ for backend in tensorflow jax torch; do
     echo "=== KERAS_BACKEND=$backend"
     only=()
     [ "$backend" = tensorflow ] || only=(-m "not once")
-    KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -q -p no:cacheprovider ${only[@]+"${only[@]}"} "$@" || status=1
+    KERAS_BACKEND=$backend TF_CPP_MIN_LOG_LEVEL=2 python -m pytest -q -p no:cacheprovider -n auto --dist loadfile ${only[@]+"${only[@]}"} "$@" || status=1
 done
 exit $status

@@ -274,6 +274,7 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
     assert not os.path.exists(tmp_path / "r"), "a failed train must not leave a run behind"
 
 
+@pytest.mark.once  # The command's plumbing; test_labels checks what labels teach on every backend.
 def test_labels_per_class_train_the_first_code(shapes_npz, tmp_path, capsys):
     labelled = str(tmp_path / "labelled.npz")
     names = ["square", "ellipse", "triangle"]
@@ -415,6 +416,7 @@ def test_keras_loads_a_saved_model_whichever_is_imported_first(run_dir, order):
     assert proc.stdout.split()[-1:] == ["InfoGAN"], proc.stderr[-2000:]
 
 
+@pytest.mark.once  # Folder parsing and the choice of networks do not depend on the backend.
 def test_train_on_an_image_folder_picks_networks_for_the_size(tmp_path, capsys):
     """A folder of mixed images trains at --image-size; a size no built-in
     networks take is one line naming --image-size; the skipped file is one
@@ -452,23 +454,23 @@ class _PoisonAt(keras.callbacks.Callback):
             kernel.assign(np.full(kernel.shape, np.nan, "float32"))
 
 
-def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(tiny, tmp_path, monkeypatch, capsys):
+def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(run_dir, tmp_path, monkeypatch, capsys):
     path = str(tmp_path / "run")
-    assert cli.main(["train", *tiny, "--epochs", "2", "--run-dir", path, "--no-tensorboard"]) == 0
+    shutil.copytree(run_dir, path)  # 3 epochs trained, a checkpoint after each of the last two.
     model_bytes = open(os.path.join(path, "model.keras"), "rb").read()
     watchers = run._watchers
-    monkeypatch.setattr(run, "_watchers", lambda *a: [*watchers(*a), _PoisonAt(epoch=3, step=2)])
+    monkeypatch.setattr(run, "_watchers", lambda *a: [*watchers(*a), _PoisonAt(epoch=4, step=2)])
     capsys.readouterr()
-    assert cli.main(["train", "--resume", path, "--epochs", "4"]) == 2
+    assert cli.main(["train", "--resume", path, "--epochs", "5"]) == 2
     assert_one_line_error(
         capsys.readouterr().err,
-        "training diverged at epoch 3, step 2: ",
-        "is nan; epoch 2's checkpoint is kept",
+        "training diverged at epoch 4, step 2: ",
+        "is nan; epoch 3's checkpoint is kept",
         f"`keras-infogan train --resume {path}` starts from it",
     )
-    assert callbacks.Checkpoint(os.path.join(path, "checkpoints")).latest()["epoch"] == 2
-    assert sorted(os.listdir(os.path.join(path, "checkpoints"))) == ["epoch_001.keras", "epoch_002.keras", "latest.json"]
+    assert callbacks.Checkpoint(os.path.join(path, "checkpoints")).latest()["epoch"] == 3
+    assert sorted(os.listdir(os.path.join(path, "checkpoints"))) == ["epoch_002.keras", "epoch_003.keras", "latest.json"]
     assert open(os.path.join(path, "model.keras"), "rb").read() == model_bytes
     monkeypatch.undo()
-    assert cli.main(["train", "--resume", path, "--epochs", "3"]) == 0
-    assert "Trained 1 epochs (to epoch 3/3, 3 steps)" in capsys.readouterr().out
+    assert cli.main(["train", "--resume", path, "--epochs", "4"]) == 0
+    assert "Trained 1 epochs (to epoch 4/4, 3 steps)" in capsys.readouterr().out

@@ -18,7 +18,7 @@ def prepared(tmp_path_factory):
     root = tmp_path_factory.mktemp("backends")
     for backend in BACKENDS:
         (root / backend).mkdir()
-    run_workers("prepare", str(root))
+    run_workers(str(root))
     return root
 
 
@@ -44,7 +44,6 @@ def test_the_penalty_and_its_weight_gradient_match_across_backends(prepared):
 
 
 def test_model_saved_under_one_backend_loads_and_trains_under_another(prepared):
-    run_workers("check", str(prepared))
     for source in BACKENDS:
         expected = np.load(prepared / source / "images.npy")
         for target in BACKENDS:
