@@ -20,7 +20,7 @@ _EXPORTS = {
     "GridSettings": "keras_infogan.grids",
     "export": "keras_infogan.saved_model",
 }
-_MODULES = ("augment", "callbacks", "contract", "data", "evaluation", "grids", "layers", "losses", "networks", "recipe", "run", "spec")
+_MODULES = ("augment", "callbacks", "contract", "data", "evaluation", "grids", "layers", "losses", "networks", "recipe", "run", "spec", "tables")
 
 __all__ = sorted([*_EXPORTS, *_MODULES, "__version__"])
 
