@@ -5,11 +5,12 @@ Adult's training split, drawn with seed 0."""
 import gzip
 import json
 import os
+import re
 
 import numpy as np
 import pytest
 
-from keras_infogan.tables import TableTransformer, read_table, write_csv
+from keras_infogan.tables import ConditionSampler, TableTransformer, read_table, write_csv
 
 pytestmark = pytest.mark.once
 
@@ -149,3 +150,48 @@ def test_a_ragged_csv_names_its_line(tmp_path):
     path.write_text("a,b\n1,2\n3\n")
     with pytest.raises(ValueError, match="line 3: 1 cells where the header has 2"):
         read_table(str(path))
+
+
+@pytest.fixture(scope="module")
+def conditioned():
+    table = read_table(mixed_table(3000))
+    transformer = TableTransformer(discrete=["grade"]).fit(table)
+    matrix = transformer.transform(table)
+    return table, transformer, matrix, ConditionSampler(transformer, matrix)
+
+
+def test_training_conditions_favour_rare_categories_and_come_with_rows_that_meet_them(conditioned):
+    table, transformer, matrix, sampler = conditioned
+    assert sampler.width == 4 + 3  # colour: red, green, blue, None; grade: 3 values
+    conditions, rows = sampler.training_draw(20000, np.random.default_rng(0))
+    assert conditions.shape == (20000, 7) and np.all(conditions.sum(axis=1) == 1)
+    assert sampler.meets(matrix[rows], conditions).all()
+    # Each column half the time; a category by log(1 + count) within it.
+    colour = transformer.discrete_columns["colour"]
+    counts = np.array([sum(1 for v in table["colour"] if v == c) for c in colour])
+    expected = 0.5 * np.log1p(counts) / np.log1p(counts).sum()
+    np.testing.assert_allclose(conditions[:, :4].mean(axis=0), expected, atol=0.01)
+    blue = colour.index("blue")
+    assert counts[blue] / 3000 < 0.02 and conditions[:, blue].mean() > 0.05
+
+
+def test_data_conditions_follow_the_data_and_where_names_one(conditioned):
+    table, transformer, matrix, sampler = conditioned
+    conditions = sampler.data_draw(20000, np.random.default_rng(1))
+    grade = transformer.discrete_columns["grade"]
+    share = np.array([np.mean(table["grade"] == g) for g in grade])
+    np.testing.assert_allclose(conditions[:, 4:].mean(axis=0), 0.5 * share, atol=0.01)
+    where = sampler.where("grade", 2, 5)
+    assert where.shape == (5, 7) and np.all(where[:, 4 + grade.index(2.0)] == 1) and np.all(where.sum(axis=1) == 1)
+    rows = np.flatnonzero(table["grade"] == 2)[:5]
+    assert sampler.meets(matrix[rows], where).all() and not sampler.meets(matrix[rows], sampler.where("grade", 1, 5)).any()
+
+
+@pytest.mark.parametrize(
+    "column, value, phrase",
+    [("colour", "pink", "Column 'colour' has no category 'pink'; it has red, green, blue, None"), ("age", 30, "'age' is not a discrete column; conditions can name colour, grade")],
+)
+def test_a_bad_where_is_one_line(conditioned, column, value, phrase):
+    *_, sampler = conditioned
+    with pytest.raises(ValueError, match=re.escape(phrase)):
+        sampler.where(column, value, 3)

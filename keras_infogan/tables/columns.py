@@ -21,7 +21,7 @@ import numpy as np
 
 from keras_infogan.files import atomic_path
 
-__all__ = ["Table", "read_table", "table_length", "write_csv"]
+__all__ = ["Table", "as_category", "read_table", "table_length", "write_csv"]
 
 Table = dict[str, np.ndarray]
 
@@ -71,6 +71,17 @@ def write_csv(table: Table, path: str | os.PathLike) -> None:
     with atomic_path(path) as tmp:
         with (gzip.open if os.fspath(path).endswith(".gz") else open)(tmp, "wb") as f:
             f.write(data)
+
+
+def as_category(value: Any) -> Any:
+    """A cell as a category: None where missing; numbers as floats (1 and 1.0 are one category)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return value
 
 
 def _read_csv(path: str) -> Table:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from keras_infogan.tables.columns import Table, read_table, table_length
+from keras_infogan.tables.columns import Table, as_category, read_table, table_length
 
 __all__ = ["Span", "TableTransformer"]
 
@@ -117,7 +117,7 @@ class TableTransformer:
         return kinds
 
     def _fit_discrete(self, name: str, values: np.ndarray) -> dict[str, Any]:
-        categories = list(dict.fromkeys(_category(v) for v in values.tolist()))
+        categories = list(dict.fromkeys(as_category(v) for v in values.tolist()))
         return {"name": name, "kind": DISCRETE, "categories": categories}
 
     def _fit_continuous(self, name: str, values: np.ndarray, seed: int) -> dict[str, Any]:
@@ -214,7 +214,7 @@ class TableTransformer:
         index = {category: i for i, category in enumerate(column["categories"])}
         codes = np.empty(n, dtype=np.int64)
         for row, value in enumerate(values.tolist()):
-            category = _category(value)
+            category = as_category(value)
             if category not in index:
                 raise ValueError(
                     f"Column {column['name']!r} holds {category!r}, a category not seen in fit; fit on data that has it."
@@ -290,13 +290,3 @@ class TableTransformer:
         transformer.columns = columns
         return transformer
 
-
-def _category(value: Any) -> Any:
-    """A cell as a category: None for missing; numbers as floats (so 1 and 1.0 are one)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    return value
