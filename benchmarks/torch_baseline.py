@@ -7,18 +7,21 @@ float32 NCHW tensor and batched by a per-epoch index permutation, the fake
 batch generated once per iteration and detached for the D step,
 ``zero_grad(set_to_none=True)`` and no per-step ``.item()`` host syncs.
 
-What it is not: no torch.compile, no channels_last, no AMP, no CUDA graphs,
-no DataLoader workers, no fused/foreach tuning beyond torch defaults. It
-runs on the CPU with torch's default thread count unless ``--threads`` is set.
+What it is not: no torch.compile, no channels_last, no CUDA graphs, no
+DataLoader workers, no fused/foreach tuning beyond torch defaults, and no
+mixed precision unless ``--bf16`` (bfloat16 autocast of the forward passes,
+the losses and the optimizer in float32). It runs on the CPU with torch's
+default thread count unless ``--threads`` is set.
 
 Usage:
-    python benchmarks/torch_baseline.py --data mnist.npz --batch-size 128
+    python benchmarks/torch_baseline.py --data mnist.npz --batch-size 128 [--bf16]
     python benchmarks/torch_baseline.py --data mnist.npz --sanity-iters 1500
-Importable: ``measure(batch_size, steps, warmup, data) -> images/s``.
+Importable: ``measure(batch_size, steps, warmup, data, bf16) -> images/s``.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import resource
@@ -85,8 +88,10 @@ def sample_latent(b: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 class InfoGAN:
     """Models, optimizers and one training iteration."""
 
-    def __init__(self) -> None:
+    def __init__(self, bf16: bool = False) -> None:
         self.g, self.trunk, self.d_head, self.q_head = make_models()
+        # bfloat16 autocast for the forward passes; weights, grads and Adam stay float32.
+        self.precision = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
         adam = dict(betas=(0.5, 0.999), eps=1e-7)
         self.d_opt = torch.optim.Adam([*self.trunk.parameters(), *self.d_head.parameters()],
                                       lr=2e-4, **adam)
@@ -97,34 +102,37 @@ class InfoGAN:
         """One D step then one G+Q step; returns (d_loss, g_loss) without syncing."""
         b = real.shape[0]
         z, idx, cont = sample_latent(b)
-        fake = self.g(z)  # forward G once; detached for D
+        with self.precision():
+            fake = self.g(z)  # forward G once; detached for D
         ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
 
         self.d_opt.zero_grad(set_to_none=True)
-        d_loss = (F.binary_cross_entropy_with_logits(self.d_head(self.trunk(real)), ones)
-                  + F.binary_cross_entropy_with_logits(
-                      self.d_head(self.trunk(fake.detach())), zeros))
+        with self.precision():
+            real_logits, fake_logits = self.d_head(self.trunk(real)), self.d_head(self.trunk(fake.detach()))
+        d_loss = (F.binary_cross_entropy_with_logits(real_logits.float(), ones)
+                  + F.binary_cross_entropy_with_logits(fake_logits.float(), zeros))
         d_loss.backward()
         self.d_opt.step()
 
         self.g_opt.zero_grad(set_to_none=True)
-        h = self.trunk(fake)
-        q = self.q_head(h)
+        with self.precision():
+            h = self.trunk(fake)
+            q, g_logits = self.q_head(h).float(), self.d_head(h).float()
         cat_logits, mu, log_std = q[:, :N_CAT], q[:, N_CAT:N_CAT + N_CONT], q[:, N_CAT + N_CONT:]
         cat_loss = F.cross_entropy(cat_logits, idx)
         # Gaussian NLL, summed over the continuous codes, averaged over the batch.
         nll = log_std + 0.5 * ((cont - mu) * torch.exp(-log_std)) ** 2 + 0.5 * math.log(2 * math.pi)
-        g_loss = (F.binary_cross_entropy_with_logits(self.d_head(h), ones)
+        g_loss = (F.binary_cross_entropy_with_logits(g_logits, ones)
                   + 1.0 * cat_loss + 0.1 * nll.sum(1).mean())
         g_loss.backward()  # also fills trunk/D-head grads; cleared by next D zero_grad
         self.g_opt.step()
         return d_loss, g_loss
 
 
-def measure(batch_size: int, steps: int, warmup: int, data: str | torch.Tensor) -> float:
+def measure(batch_size: int, steps: int, warmup: int, data: str | torch.Tensor, bf16: bool = False) -> float:
     """Train fresh models for warmup + steps iterations; return timed images/s."""
     x = load_mnist(data)[0] if isinstance(data, str) else data
-    model, it = InfoGAN(), batches(x, batch_size)
+    model, it = InfoGAN(bf16), batches(x, batch_size)
     for _ in range(warmup):
         loss = model.step(next(it))[1]
     if warmup:
@@ -167,12 +175,13 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--sanity-iters", type=int, default=0)
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of the forward passes")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     out: dict = {"impl": "torch", "torch": torch.__version__, "batch_size": a.batch_size,
-                 "threads": torch.get_num_threads()}
+                 "threads": torch.get_num_threads(), "bf16": a.bf16}
     if a.sanity_iters:
         acc, wall = sanity(a.data, a.sanity_iters, a.batch_size)
         out.update(sanity_iters=a.sanity_iters, sanity_accuracy=acc, sanity_wall_s=wall)
@@ -183,7 +192,7 @@ def main() -> None:
         x = load_mnist(a.data)[0]
         rates = []
         for r in range(a.repeats):
-            rates.append(measure(a.batch_size, a.steps, a.warmup, x))
+            rates.append(measure(a.batch_size, a.steps, a.warmup, x, a.bf16))
             if not a.json:
                 print(f"repeat {r}: {rates[-1]:.1f} images/s")
         out.update(steps=a.steps, warmup=a.warmup, images_per_s=rates,

@@ -1,12 +1,14 @@
 """Training throughput of keras-infogan per backend against a hand-written PyTorch loop.
 
-Each backend runs in its own process (Keras picks its backend at import).
-Each times `fit` epochs of a fixed number of steps on the paper's MNIST
-networks and spec, after one warm-up epoch (compilation), and reports the
-median images/s and the peak resident memory. The yardstick,
-benchmarks/torch_baseline.py, runs in the same invocation. It computes the
-paper's objective, so the backends do too unless `--iic-weight` says
-otherwise (the default recipe's IIC term adds a pass through D's trunk).
+Each backend runs in its own process (Keras picks its backend at import),
+once per precision (float32, bf16) and IIC weight (0: the paper's
+objective, which the yardstick computes; 1: the default recipe's term, a
+second pass through D's trunk). Each times `fit` epochs of a fixed number
+of steps on the paper's MNIST networks and spec, after one warm-up epoch
+(compilation), and reports the median images/s and the peak resident
+memory. The yardstick, benchmarks/torch_baseline.py, runs in the same
+invocation, in float32 and with bfloat16 autocast. The header names the CPU
+and its bfloat16 instructions.
 
 Usage:
     python benchmarks/train_speed.py --data ../shared/data/mnist.npz --batch-sizes 64 128
@@ -26,7 +28,25 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float) -> dict:
+def cpu() -> str:
+    """The CPU's model name and the bfloat16 instructions it has (Linux)."""
+    model, flags = "unknown CPU", set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    bf16 = sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile", "avx_ne_convert"})
+    return f"{model}; {os.cpu_count()} cores; bfloat16 instructions: {', '.join(bf16) or 'none'}"
+
+
+def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float, precision: str) -> dict:
     """Runs in a child process whose KERAS_BACKEND is already set."""
     import keras
     import numpy as np
@@ -35,7 +55,7 @@ def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: s
 
     images, _ = ki.data.load_arrays(data)
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
-    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0)
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0, precision=precision)
     model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight)
     times: list[float] = []
 
@@ -60,12 +80,12 @@ def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: s
     }
 
 
-def run_child(backend: str, args: argparse.Namespace, batch_size: int) -> dict:
+def run_child(backend: str, args: argparse.Namespace, batch_size: int, precision: str, iic_weight: float) -> dict:
     env = dict(os.environ, KERAS_BACKEND=backend)
     cmd = [
         sys.executable, __file__, "--child", "--data", args.data, "--steps", str(args.steps),
         "--repeats", str(args.repeats), "--batch-sizes", str(batch_size), "--jit", args.jit,
-        "--iic-weight", str(args.iic_weight),
+        "--iic-weights", str(iic_weight), "--precisions", precision,
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -73,11 +93,11 @@ def run_child(backend: str, args: argparse.Namespace, batch_size: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_baseline(args: argparse.Namespace, batch_size: int) -> dict:
+def run_baseline(args: argparse.Namespace, batch_size: int, precision: str) -> dict:
     cmd = [
         sys.executable, os.path.join(HERE, "torch_baseline.py"), "--data", args.data,
         "--batch-size", str(batch_size), "--steps", str(args.steps), "--warmup", "5",
-        "--repeats", str(args.repeats), "--json",
+        "--repeats", str(args.repeats), "--json", *(["--bf16"] if precision == "bf16" else []),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -93,26 +113,35 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="steps per timed epoch")
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs (median reported)")
     parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto")
-    parser.add_argument("--iic-weight", type=float, default=0.0, help="the backends' IIC weight (0: the yardstick's objective)")
+    parser.add_argument("--iic-weights", type=float, nargs="+", default=[0.0, 1.0], help="the backends' IIC weights (0: the yardstick's objective)")
+    parser.add_argument("--precisions", nargs="+", choices=["float32", "bf16"], default=["float32", "bf16"])
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weight)))
+        result = measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weights[0], args.precisions[0])
+        print(json.dumps(result))
         return
-    print("| batch | runner | images/s (median) | runs | vs. hand-written torch | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"CPU: {cpu()}\n")
+    print("| batch | runner | precision | images/s (median) | runs | vs. hand-written float32 torch | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for batch_size in args.batch_sizes:
-        base = None if args.no_baseline else run_baseline(args, batch_size)
-        rows = [] if base is None else [("hand-written torch", base["median_images_per_s"], base["images_per_s"], base["peak_rss_mib"])]
-        for backend in args.backends:
-            r = run_child(backend, args, batch_size)
-            name = f"keras-infogan {backend}" + (f" + IIC {args.iic_weight:g}" if args.iic_weight else "")
-            rows.append((name, r["images_per_s"], r["runs"], r["peak_rss_mib"]))
-        for name, rate, runs, rss in rows:
-            ratio = f"{rate / base['median_images_per_s']:.2f}x" if base else "-"
-            runs_s = ", ".join(f"{x:.0f}" for x in runs)
-            print(f"| {batch_size} | {name} | {rate:.0f} | {runs_s} | {ratio} | {rss:.0f} |", flush=True)
+        base = None
+        for precision in args.precisions:
+            rows = []
+            if not args.no_baseline:
+                b = run_baseline(args, batch_size, precision)
+                base = base or b  # the float32 loop when it runs, else the first
+                rows.append(("hand-written torch", b["median_images_per_s"], b["images_per_s"], b["peak_rss_mib"]))
+            for iic_weight in args.iic_weights:
+                for backend in args.backends:
+                    r = run_child(backend, args, batch_size, precision, iic_weight)
+                    name = f"keras-infogan {backend}" + (f" + IIC {iic_weight:g}" if iic_weight else "")
+                    rows.append((name, r["images_per_s"], r["runs"], r["peak_rss_mib"]))
+            for name, rate, runs, rss in rows:
+                ratio = f"{rate / base['median_images_per_s']:.2f}x" if base else "-"
+                runs_s = ", ".join(f"{x:.0f}" for x in runs)
+                print(f"| {batch_size} | {name} | {precision} | {rate:.0f} | {runs_s} | {ratio} | {rss:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

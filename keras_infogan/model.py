@@ -18,6 +18,7 @@ from keras import ops
 
 from keras_infogan import augment, backend, contract, devices, losses, networks, penalties
 from keras_infogan.data import kinds, labels as class_labels
+from keras_infogan.precision import PRECISION, policy as precision_policy
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
@@ -124,20 +125,27 @@ class InfoGAN(keras.Model):
 
     @classmethod
     def for_images(
-        cls, image_shape: tuple[int, int, int], spec: LatentSpec, weight_init: str = networks.WEIGHT_INIT, **kwargs
+        cls,
+        image_shape: tuple[int, int, int],
+        spec: LatentSpec,
+        weight_init: str = networks.WEIGHT_INIT,
+        precision: str = PRECISION,
+        **kwargs,
     ) -> "InfoGAN":
         """Builds the paper's MNIST networks for 28x28 images, DCGAN-style
         networks for square power-of-two images (32x32, 64x64), initialised
-        as `weight_init` says."""
+        as `weight_init` says, G and the trunk computing in `precision`
+        ("float32" or "bf16", see `keras_infogan.precision`)."""
         image_shape = tuple(int(d) for d in image_shape)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
-        if image_shape[:2] == (28, 28):
-            g = networks.mnist_generator(spec.input_dim, image_shape, weight_init=weight_init)
-            trunk = networks.mnist_discriminator_trunk(image_shape, weight_init=weight_init)
-        else:
-            g = networks.dcgan_generator(spec.input_dim, image_shape, weight_init=weight_init)
-            trunk = networks.dcgan_discriminator_trunk(image_shape, weight_init=weight_init)
+        with precision_policy(precision):
+            if image_shape[:2] == (28, 28):
+                g = networks.mnist_generator(spec.input_dim, image_shape, weight_init=weight_init)
+                trunk = networks.mnist_discriminator_trunk(image_shape, weight_init=weight_init)
+            else:
+                g = networks.dcgan_generator(spec.input_dim, image_shape, weight_init=weight_init)
+                trunk = networks.dcgan_discriminator_trunk(image_shape, weight_init=weight_init)
         return cls(g, trunk, spec, weight_init=weight_init, **kwargs)
 
     @property
@@ -246,8 +254,8 @@ class InfoGAN(keras.Model):
         return list(self.trackers.values())
 
     def call(self, inputs, training=False):
-        """Maps generator inputs [B, spec.input_dim] to images."""
-        return self.generator(inputs, training=training)
+        """Maps generator inputs [B, spec.input_dim] to float32 images, whatever G's precision."""
+        return ops.cast(self.generator(inputs, training=training), "float32")
 
     def unpack_batch(self, data: Any) -> tuple[Any, dict[str, Any], Any]:
         """Splits a `fit` batch into real images, the latents to use and the
@@ -281,7 +289,7 @@ class InfoGAN(keras.Model):
 
     def fake_images(self, latent: dict[str, Any]) -> Any:
         """G's images for a latent dict, in training mode."""
-        return self.generator(self.spec.to_input(latent), training=True)
+        return self.call(self.spec.to_input(latent), training=True)
 
     def q_outputs(self, features: Any, training: bool) -> tuple[Any, Any, Any]:
         """Q's categorical logits, continuous means and bounded log-stds."""
@@ -523,7 +531,7 @@ class InfoGAN(keras.Model):
         latent = self.latent_inputs(noise, categorical, continuous, n, seed)
         x = ops.convert_to_numpy(self.spec.to_input(latent))
         out = [
-            ops.convert_to_numpy(self.generator(x[i : i + batch_size], training=False))
+            ops.convert_to_numpy(self.call(x[i : i + batch_size], training=False))
             for i in range(0, len(x), batch_size)
         ]
         return np.concatenate(out, axis=0)

@@ -30,6 +30,7 @@ __all__ = [
 
 WEIGHT_INITS = ("glorot", "openai")
 WEIGHT_INIT = "glorot"
+HEAD_DTYPE = "float32"  # The heads' logits feed the losses: float32 under mixed precision too.
 
 
 def check_weight_init(weight_init: str) -> str:
@@ -50,21 +51,23 @@ def _kernel(weight_init: str, conv: bool = False):
     return cls(stddev=0.02)
 
 
-def _batch_norm(weight_init: str) -> layers.BatchNormalization:
+def _batch_norm(weight_init: str, dtype: str | None = None) -> layers.BatchNormalization:
     """Keras' batch norm, or openai/InfoGAN's: gamma ~ N(1, 0.02), epsilon 1e-5,
     moving averages with decay 0.9; synchronized across the replicas of a
     TensorFlow data-parallel run (`devices.synchronized_batch_norm`)."""
-    synced = {"synchronized": True} if devices.synchronized_batch_norm() else {}
+    options = {"synchronized": True} if devices.synchronized_batch_norm() else {}
+    if dtype is not None:
+        options["dtype"] = dtype
     if weight_init == "glorot":
-        return layers.BatchNormalization(**synced)
+        return layers.BatchNormalization(**options)
     return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), **synced
+        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), **options
     )
 
 
-def _leaky(x, weight_init: str):
+def _leaky(x, weight_init: str, dtype: str | None = None):
     """Leaky ReLU: slope 0.1, or openai/InfoGAN's 0.01 with its initialisation."""
-    return layers.LeakyReLU(negative_slope=0.1 if weight_init == "glorot" else 0.01)(x)
+    return layers.LeakyReLU(negative_slope=0.1 if weight_init == "glorot" else 0.01, dtype=dtype)(x)
 
 
 def mnist_generator(
@@ -162,25 +165,28 @@ def dcgan_discriminator_trunk(
 
 def _features_input(trunk: keras.Model) -> tuple[keras.KerasTensor, keras.KerasTensor]:
     features = keras.Input(trunk.output_shape[1:], name="features")
-    x = layers.Flatten()(features) if len(trunk.output_shape) > 2 else features
+    x = layers.Flatten(dtype=HEAD_DTYPE)(features) if len(trunk.output_shape) > 2 else features
     return features, x
 
 
 def discriminator_head(trunk: keras.Model, weight_init: str = WEIGHT_INIT) -> keras.Model:
-    """D's head on the trunk: one logit for real vs fake."""
+    """D's head on the trunk: one logit for real vs fake (float32 whatever the trunk's precision)."""
     check_weight_init(weight_init)
     features, x = _features_input(trunk)
-    return keras.Model(features, layers.Dense(1, kernel_initializer=_kernel(weight_init))(x), name="d_head")
+    logit = layers.Dense(1, kernel_initializer=_kernel(weight_init), dtype=HEAD_DTYPE)(x)
+    return keras.Model(features, logit, name="d_head")
 
 
 def q_head(trunk: keras.Model, output_dim: int, hidden: int, weight_init: str = WEIGHT_INIT) -> keras.Model:
-    """Q's head on the trunk (paper: FC 128, BN, leaky ReLU, then the codes).
+    """Q's head on the trunk (paper: FC 128, BN, leaky ReLU, then the codes),
+    float32 whatever the trunk's precision.
 
     `output_dim` is the total number of categories plus two outputs (mean and
     raw log-std) per continuous code.
     """
     check_weight_init(weight_init)
     features, x = _features_input(trunk)
-    x = layers.Dense(hidden, kernel_initializer=_kernel(weight_init))(x)
-    x = _leaky(_batch_norm(weight_init)(x), weight_init)
-    return keras.Model(features, layers.Dense(output_dim, kernel_initializer=_kernel(weight_init))(x), name="q_head")
+    x = layers.Dense(hidden, kernel_initializer=_kernel(weight_init), dtype=HEAD_DTYPE)(x)
+    x = _leaky(_batch_norm(weight_init, dtype=HEAD_DTYPE)(x), weight_init, dtype=HEAD_DTYPE)
+    codes = layers.Dense(output_dim, kernel_initializer=_kernel(weight_init), dtype=HEAD_DTYPE)(x)
+    return keras.Model(features, codes, name="q_head")

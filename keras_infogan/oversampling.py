@@ -294,7 +294,7 @@ class InfoGANOversampler(BaseOverSampler):
 
         def error(flat):
             split = dict(zip(parts, ops.split(flat, np.cumsum(widths)[:-1].tolist(), axis=1)))
-            fake = model.generator(spec.to_input({**split, "categorical": categorical}), training=False)
+            fake = model.call(spec.to_input({**split, "categorical": categorical}), training=False)
             return ops.sum(ops.square(fake - target))
 
         m, v = np.zeros_like(params), np.zeros_like(params)

@@ -37,6 +37,7 @@ from keras_infogan.data import kinds
 from keras_infogan.files import save_model, write_atomically
 from keras_infogan.grids import GridSettings
 from keras_infogan.model import InfoGAN
+from keras_infogan.precision import PRECISION, PRECISIONS
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
@@ -74,6 +75,10 @@ class RunSettings:
     tensorboard: bool = field(default=True, metadata={"help": "write TensorBoard logs"})
     devices: int = field(
         default=1, metadata={"help": "devices to train on, each taking an equal share of every batch (jax, tensorflow)"}
+    )
+    precision: str = field(
+        default=PRECISION,
+        metadata={"help": "bf16: G and D's trunk compute in bfloat16 (weights, losses, heads float32)", "choices": tuple(PRECISIONS)},
     )
     labels: str | None = field(
         default=None,
@@ -174,7 +179,8 @@ def build_model(config: dict[str, Any]) -> InfoGAN:
     seed = config["run"]["seed"]
     keras.utils.set_random_seed(seed)
     spec = LatentSpec.from_config(config["spec"])
-    model = InfoGAN.for_images(tuple(config["image_shape"]), spec, seed=seed, **config["model"])
+    precision = RunSettings(**config["run"]).precision
+    model = InfoGAN.for_images(tuple(config["image_shape"]), spec, seed=seed, precision=precision, **config["model"])
     model.compile(recipe=Recipe.from_config(config["recipe"]))
     return model
 

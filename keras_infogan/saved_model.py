@@ -120,7 +120,7 @@ def _save_signatures(model: Any, path: str) -> None:
             return {key: tf.identity(value) for key, value in latent.items()}
 
     def images_for(latent: dict[str, tf.Tensor]) -> tf.Tensor:
-        return model.generator(spec.to_input(latent), training=False)
+        return model.call(spec.to_input(latent), training=False)
 
     module = tf.Module()
     module.generator = model.generator
