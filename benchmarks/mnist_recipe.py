@@ -37,6 +37,7 @@ import keras_infogan as ki
 from keras_infogan import evaluation, flags, grids
 from keras_infogan.data.kinds import describe
 from keras_infogan.networks import WEIGHT_INITS
+from keras_infogan.precision import PRECISION, PRECISIONS
 from keras_infogan.recipe import Recipe
 from keras_infogan.run import epoch_dataset
 from keras_infogan.spec import PRIORS
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     priors = {"noise_prior": args.noise_prior} if args.noise_prior else {}
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **priors)
     init = {"weight_init": args.weight_init} if args.weight_init else {}
-    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, **init)
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, precision=args.precision, **init)
     train_images, train_labels = ki.data.load_arrays(args.data)
     kind = describe(train_images)
     recipe = flags.record(args, Recipe)
@@ -138,6 +139,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         **quality,
         "spec": spec.get_config(),
         "weight_init": model.weight_init,
+        "precision": args.precision,
         "recipe": model.recipe.get_config(),
         "data_kind": kind.get_config(),
     }
@@ -169,6 +171,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--noise-prior", choices=PRIORS)
     parser.add_argument("--weight-init", choices=WEIGHT_INITS)
+    parser.add_argument("--precision", choices=list(PRECISIONS), default=PRECISION, help="bf16: G and D's trunk in bfloat16")
     flags.add_flags(parser.add_argument_group("recipe"), Recipe)
     parser.add_argument("--grids", metavar="DIR", help="write each seed's final grids here")
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")

@@ -91,7 +91,8 @@ class InfoGAN:
     def __init__(self, bf16: bool = False) -> None:
         self.g, self.trunk, self.d_head, self.q_head = make_models()
         # bfloat16 autocast for the forward passes; weights, grads and Adam stay float32.
-        self.precision = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
+        device = torch.get_default_device().type
+        self.precision = (lambda: torch.autocast(device, dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
         adam = dict(betas=(0.5, 0.999), eps=1e-7)
         self.d_opt = torch.optim.Adam([*self.trunk.parameters(), *self.d_head.parameters()],
                                       lr=2e-4, **adam)
@@ -147,8 +148,9 @@ def measure(batch_size: int, steps: int, warmup: int, data: str | torch.Tensor, 
 def sanity(data: str, iters: int, batch_size: int) -> tuple[float, float]:
     """Train `iters` iterations; return (Hungarian-matched test accuracy of Q's code, seconds)."""
     from scipy.optimize import linear_sum_assignment
-    x, _ = load_mnist(data)
-    xt, yt = load_mnist(data, "test")
+    device = torch.get_default_device()
+    (x, _), (xt, yt) = load_mnist(data), load_mnist(data, "test")
+    x, xt = x.to(device), xt.to(device)
     model, it = InfoGAN(), batches(x, batch_size)
     t0 = time.perf_counter()
     for i in range(1, iters + 1):
@@ -159,7 +161,7 @@ def sanity(data: str, iters: int, batch_size: int) -> tuple[float, float]:
     model.trunk.eval(), model.q_head.eval()
     with torch.no_grad():
         pred = torch.cat([model.q_head(model.trunk(xt[i:i + 1000]))[:, :N_CAT].argmax(1)
-                          for i in range(0, 10000, 1000)]).numpy()
+                          for i in range(0, 10000, 1000)]).cpu().numpy()
     counts = np.zeros((N_CAT, 10), dtype=np.int64)
     np.add.at(counts, (pred, yt[:10000]), 1)
     rows, cols = linear_sum_assignment(counts, maximize=True)
@@ -176,12 +178,14 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--sanity-iters", type=int, default=0)
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of the forward passes")
+    p.add_argument("--device", default="cpu", help="torch device: cpu, cuda, ...; the data is moved there once")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
+    torch.set_default_device(a.device)
     out: dict = {"impl": "torch", "torch": torch.__version__, "batch_size": a.batch_size,
-                 "threads": torch.get_num_threads(), "bf16": a.bf16}
+                 "threads": torch.get_num_threads(), "bf16": a.bf16, "device": a.device}
     if a.sanity_iters:
         acc, wall = sanity(a.data, a.sanity_iters, a.batch_size)
         out.update(sanity_iters=a.sanity_iters, sanity_accuracy=acc, sanity_wall_s=wall)
@@ -189,7 +193,7 @@ def main() -> None:
             print(f"sanity: {a.sanity_iters} iters in {wall:.1f}s, "
                   f"categorical-code accuracy on 10000 test images: {acc:.4f}")
     else:
-        x = load_mnist(a.data)[0]
+        x = load_mnist(a.data)[0].to(a.device)
         rates = []
         for r in range(a.repeats):
             rates.append(measure(a.batch_size, a.steps, a.warmup, x, a.bf16))

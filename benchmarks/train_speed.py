@@ -97,7 +97,8 @@ def run_baseline(args: argparse.Namespace, batch_size: int, precision: str) -> d
     cmd = [
         sys.executable, os.path.join(HERE, "torch_baseline.py"), "--data", args.data,
         "--batch-size", str(batch_size), "--steps", str(args.steps), "--warmup", "5",
-        "--repeats", str(args.repeats), "--json", *(["--bf16"] if precision == "bf16" else []),
+        "--repeats", str(args.repeats), "--json", "--device", args.baseline_device,
+        *(["--bf16"] if precision == "bf16" else []),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--iic-weights", type=float, nargs="+", default=[0.0, 1.0], help="the backends' IIC weights (0: the yardstick's objective)")
     parser.add_argument("--precisions", nargs="+", choices=["float32", "bf16"], default=["float32", "bf16"])
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--baseline-device", default="cpu", help="the hand-written loop's torch device (cuda on a GPU machine)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
