@@ -1,4 +1,6 @@
-"""Layers of our own: the generator's up-convolution with a faster gradient under JAX."""
+"""Layers of our own: the generator's up-convolution with a faster gradient
+under JAX, and for tables, the output activation per column group and
+PacGAN's packing of rows."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-__all__ = ["FastConv2DTranspose"]
+__all__ = ["FastConv2DTranspose", "Pack", "SpanActivation"]
+
+SPAN_ACTIVATIONS = ("tanh", "softmax")
 
 
 @keras.saving.register_keras_serializable(package="keras_infogan")
@@ -82,3 +86,76 @@ def _jax_conv_transpose(inputs: Any, kernel: Any, **options: Any) -> Any:
 
     op.defvjp(op_forward, op_backward)
     return op(inputs, kernel)
+
+
+@keras.saving.register_keras_serializable(package="keras_infogan")
+class SpanActivation(layers.Layer):
+    """Applies an activation to each group of columns: tanh to a continuous
+    column's scalar, softmax to a one-hot (a mode or a category).
+
+    Args:
+        spans: (start, width, activation) per group, covering the columns in
+            order, as `TableTransformer.spans` gives them.
+
+    Example:
+
+    ```python
+    rows = SpanActivation([(s.start, s.width, s.activation) for s in transformer.spans])(logits)
+    ```
+    """
+
+    def __init__(self, spans: list, **kwargs):
+        super().__init__(**kwargs)
+        self.spans = [(int(start), int(width), str(activation)) for start, width, activation in spans]
+        end = 0
+        for start, width, activation in self.spans:
+            if start != end or width < 1 or activation not in SPAN_ACTIVATIONS:
+                raise ValueError(
+                    f"Spans must cover the columns in order, each (start, width >= 1, one of {list(SPAN_ACTIVATIONS)}); "
+                    f"got {(start, width, activation)} after column {end}."
+                )
+            end = start + width
+        self.width = end
+
+    def call(self, inputs):
+        parts = []
+        for start, width, activation in self.spans:
+            x = inputs[:, start : start + width]
+            parts.append(ops.tanh(x) if activation == "tanh" else ops.softmax(x, axis=-1))
+        return ops.concatenate(parts, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "spans": [list(span) for span in self.spans]}
+
+
+@keras.saving.register_keras_serializable(package="keras_infogan")
+class Pack(layers.Layer):
+    """PacGAN's packing (Lin et al., 2018): each `pac` consecutive rows become
+    one, [B, F] -> [B / pac, pac * F], so that D judges them together. B must
+    be a multiple of `pac`.
+
+    Example:
+
+    ```python
+    packed = Pack(10)(features)
+    ```
+    """
+
+    def __init__(self, pac: int, **kwargs):
+        super().__init__(**kwargs)
+        if pac < 1:
+            raise ValueError(f"pac must be at least 1, got {pac}.")
+        self.pac = int(pac)
+
+    def call(self, inputs):
+        return ops.reshape(inputs, (-1, self.pac * inputs.shape[-1]))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.pac
+        return (batch, self.pac * input_shape[-1])
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pac": self.pac}
