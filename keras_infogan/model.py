@@ -96,17 +96,7 @@ class InfoGAN(keras.Model):
             if not spec.categorical:
                 raise ValueError("class_names name the values of the first categorical code, but the spec has none.")
             class_names = class_labels.check_class_names(class_names, spec.categorical[0])
-        if generator.input_shape[-1] != spec.input_dim:
-            raise ValueError(
-                f"The generator takes inputs of width {generator.input_shape[-1]} but the "
-                f"spec's input is {spec.input_dim} wide (noise + one-hot codes + continuous "
-                f"codes). Build the generator with input_dim=spec.input_dim."
-            )
-        if tuple(generator.output_shape[1:]) != tuple(discriminator_trunk.input_shape[1:]):
-            raise ValueError(
-                f"The generator makes images of shape {tuple(generator.output_shape[1:])} "
-                f"but the discriminator trunk takes {tuple(discriminator_trunk.input_shape[1:])}."
-            )
+        self._check_networks(generator, discriminator_trunk, spec)
         self.spec = spec
         self.q_hidden = q_hidden
         self.seed = seed
@@ -114,7 +104,7 @@ class InfoGAN(keras.Model):
         self.class_names = class_names  # Of the first categorical code's values; None: indices.
         self.generator = generator
         self.discriminator_trunk = discriminator_trunk
-        self.d_head = networks.discriminator_head(discriminator_trunk, weight_init)
+        self.d_head = self._discriminator_head(discriminator_trunk, weight_init)
         self.q_head = networks.q_head(
             discriminator_trunk, spec.total_categories + 2 * spec.continuous, q_hidden, weight_init
         )
@@ -122,6 +112,24 @@ class InfoGAN(keras.Model):
         self._engine = devices.current_engine()  # Built inside devices.data_parallel: train there too.
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES + OPTIONAL_METRIC_NAMES}
         self.built = True
+
+    @staticmethod
+    def _check_networks(generator: keras.Model, trunk: keras.Model, spec: LatentSpec) -> None:
+        """A ValueError where G's input or output does not fit the spec or the trunk."""
+        if generator.input_shape[-1] != spec.input_dim:
+            raise ValueError(
+                f"The generator takes inputs of width {generator.input_shape[-1]} but the "
+                f"spec's input is {spec.input_dim} wide (noise + one-hot codes + continuous "
+                f"codes). Build the generator with input_dim=spec.input_dim."
+            )
+        if tuple(generator.output_shape[1:]) != tuple(trunk.input_shape[1:]):
+            raise ValueError(
+                f"The generator makes images of shape {tuple(generator.output_shape[1:])} "
+                f"but the discriminator trunk takes {tuple(trunk.input_shape[1:])}."
+            )
+
+    def _discriminator_head(self, trunk: keras.Model, weight_init: str) -> keras.Model:
+        return networks.discriminator_head(trunk, weight_init)
 
     @classmethod
     def for_images(
@@ -561,9 +569,13 @@ class InfoGAN(keras.Model):
             raise ValueError(f"encode expects images of shape [N, {', '.join(map(str, self.image_shape))}], got {images.shape}.")
         if len(images) == 0:
             raise ValueError("encode got no images (N = 0); pass at least one.")
+        return self._encode_in_batches(images, batch_size)
+
+    def _encode_in_batches(self, inputs: np.ndarray, batch_size: int) -> dict[str, np.ndarray]:
+        """`encode_tensors` over `inputs` in batches, as numpy arrays."""
         parts = [
-            {k: ops.convert_to_numpy(v) for k, v in self.encode_tensors(images[i : i + batch_size]).items()}
-            for i in range(0, len(images), batch_size)
+            {k: ops.convert_to_numpy(v) for k, v in self.encode_tensors(inputs[i : i + batch_size]).items()}
+            for i in range(0, len(inputs), batch_size)
         ]
         return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
 

@@ -1,9 +1,22 @@
 """Tables: reading and writing them (`columns`), CTGAN's data handling
-(`transformer`) and its conditions (`conditions`). Needs scikit-learn
-(`pip install keras-infogan[tables]`)."""
+(`transformer`) and its conditions (`conditions`), CTGAN's networks
+(`networks`) and the model (`model`, which imports Keras). Needs
+scikit-learn (`pip install keras-infogan[tables]`)."""
+
+import importlib
 
 from keras_infogan.tables.columns import Table, read_table, table_length, write_csv
 from keras_infogan.tables.conditions import ConditionSampler
 from keras_infogan.tables.transformer import Span, TableTransformer
 
-__all__ = ["ConditionSampler", "Span", "Table", "TableTransformer", "read_table", "table_length", "write_csv"]
+_MODEL = ("TABLE_RECIPE", "TableData", "TableInfoGAN", "training_dataset")
+
+__all__ = ["ConditionSampler", "Span", *_MODEL, "Table", "TableTransformer", "read_table", "table_length", "write_csv"]
+
+
+def __getattr__(name):
+    if name in _MODEL:
+        return getattr(importlib.import_module("keras_infogan.tables.model"), name)
+    if name == "networks":
+        return importlib.import_module("keras_infogan.tables.networks")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

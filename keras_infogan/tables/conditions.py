@@ -41,7 +41,7 @@ class ConditionSampler:
         self.offsets = np.cumsum([0] + [len(c) for _, c in self.columns])  # each column's start in the condition
         self.width = int(self.offsets[-1])
         self._spans = [(spans[name].start, spans[name].width) for name, _ in self.columns]
-        self._rows_of: list[list[np.ndarray]] = []  # [column][category] -> rows with it
+        self._rows_of: list[list[np.ndarray]] | None = []  # [column][category] -> rows with it
         self._training_p, self._data_p = [], []
         for c, (_, categories) in enumerate(self.columns):
             chosen = self._categories_in(np.asarray(matrix), c)
@@ -51,9 +51,26 @@ class ConditionSampler:
             self._training_p.append(log_counts / log_counts.sum())
             self._data_p.append(counts / counts.sum())
 
+    @classmethod
+    def from_frequencies(cls, transformer: TableTransformer, frequencies: list[list[float]]) -> ConditionSampler:
+        """A sampler of conditions by the given category shares (a saved
+        model's `frequencies`), with no rows: `training_draw` needs the data."""
+        with np.errstate(invalid="ignore", divide="ignore"):  # No rows: the shares are replaced below.
+            sampler = cls(transformer, np.zeros((0, transformer.width), dtype=np.float32))
+        sampler._data_p = [np.asarray(f, dtype=np.float64) for f in frequencies]
+        sampler._rows_of = None
+        return sampler
+
+    @property
+    def frequencies(self) -> list[list[float]]:
+        """Each discrete column's category shares in the data, in the condition's order."""
+        return [p.tolist() for p in self._data_p]
+
     def training_draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """`n` conditions (column uniform, category by log-frequency) and, for
         each, the index of a real row that meets it."""
+        if self._rows_of is None:
+            raise ValueError("This sampler was made from frequencies alone; training draws need the data's rows.")
         column, category = self._draw(n, self._training_p, rng)
         rows = np.empty(n, dtype=np.int64)
         for c, k in set(zip(column.tolist(), category.tolist())):
