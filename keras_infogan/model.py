@@ -129,6 +129,7 @@ class InfoGAN(keras.Model):
             )
 
     def _discriminator_head(self, trunk: keras.Model, weight_init: str) -> keras.Model:
+        """D's head on the trunk (a subclass for other data builds its own)."""
         return networks.discriminator_head(trunk, weight_init)
 
     @classmethod

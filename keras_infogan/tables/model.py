@@ -109,6 +109,7 @@ class TableInfoGAN(InfoGAN):
             )
 
     def _discriminator_head(self, trunk: keras.Model, weight_init: str) -> keras.Model:
+        """CTGAN's packed head: one logit per `pac` rows."""
         return table_networks.packed_discriminator_head(trunk, self.pac)
 
     @classmethod
@@ -153,6 +154,7 @@ class TableInfoGAN(InfoGAN):
         return ops.concatenate([self.call(inputs, training=True), latent["condition"]], axis=1)
 
     def critic_latents(self, real: Any) -> dict[str, Any]:
+        """Fresh latents for an extra D update, asking for the conditions of `real`."""
         latent = self.spec.sample(ops.shape(real)[0], seed=self.seed_generator)
         latent["condition"] = real[:, self.width :]
         return latent
