@@ -1,5 +1,5 @@
 """The `keras-infogan` command: train, resume, generate, encode, traverse,
-evaluate, export and serve, without writing Python.
+evaluate, export, serve, oversample and sample, without writing Python.
 
 The backend is chosen before anything imports Keras: `--backend`, a resumed
 run's backend, or TensorFlow for `export` and `serve`; then the library is
@@ -414,6 +414,19 @@ def build_parser() -> argparse.ArgumentParser:
     oversample.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the model and the draws (default: 0)")
     oversample.set_defaults(handler=_oversample)
 
+    sample = commands.add_parser(
+        "sample",
+        parents=[common],
+        help="synthetic rows from a table model (TableInfoGAN)",
+        description="Write N synthetic rows of a TableInfoGAN model to OUT (.csv or .csv.gz).",
+    )
+    sample.add_argument("model", metavar="MODEL", help="a .keras file holding a TableInfoGAN")
+    sample.add_argument("output", metavar="OUT", help="OUT.csv or OUT.csv.gz")
+    sample.add_argument("--n", type=_positive_int, default=1000, metavar="N", help="rows (default: 1000)")
+    sample.add_argument("--where", metavar="COLUMN=VALUE", help="ask every row for this category of a discrete column")
+    sample.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the draws (default: 0)")
+    sample.set_defaults(handler=_sample)
+
     serve_parser = commands.add_parser(
         "serve",
         help="a development server with TF Serving's REST and gRPC APIs",
@@ -787,6 +800,40 @@ def _oversample(args: argparse.Namespace) -> int:
     print(f"Wrote {args.output}: {before.sum()} -> {after.sum()} training images (per class {before.tolist()} -> "
           f"{after.tolist()}; rejected by Q: {rejected})")  # fmt: skip
     return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from keras_infogan.tables.columns import write_csv
+    from keras_infogan.tables.conditions import ConditionSampler
+    from keras_infogan.tables.model import TableInfoGAN
+
+    if not args.output.lower().endswith((".csv", ".csv.gz")):
+        raise UserError(f"OUT must end in .csv or .csv.gz, got {args.output!r}")
+    model = _load_model(args.model)
+    if not isinstance(model, TableInfoGAN):
+        raise UserError(f"{args.model} holds an image model; `{PROG} generate` makes its images")
+    where = None
+    if args.where is not None:
+        column, equals, value = args.where.partition("=")
+        if not equals or not column:
+            raise UserError(f"--where takes COLUMN=VALUE, got {args.where!r}")
+        categories = model.transformer.discrete_columns.get(column, [])
+        # The category as the model knows it: a number column's categories are floats.
+        where = (column, next((c for c in categories if str(c) == value or _same_number(c, value)), value))
+    rows, condition = model.sample_matrix(args.n, where, args.seed)
+    write_csv(model.transformer.inverse_transform(rows), args.output)
+    sampler = ConditionSampler.from_frequencies(model.transformer, model.frequencies)
+    met = sampler.meets(rows, condition).mean() if sampler.width else 1.0
+    asked = f"{where[0]}={where[1]}" if where else "the conditions drawn with the data's shares"
+    print(f"Wrote {args.n} rows to {args.output}; {met:.1%} of them meet {asked}.")
+    return 0
+
+
+def _same_number(category: Any, text: str) -> bool:
+    try:
+        return isinstance(category, float) and category == float(text)
+    except ValueError:
+        return False
 
 
 def _strategy(text: str, labels: Any) -> Any:

@@ -358,7 +358,7 @@ def test_a_run_directory_of_an_earlier_version_resumes(run_dir, tmp_path, capsys
 
 
 @pytest.mark.once
-@pytest.mark.parametrize("command", ["train", "generate", "encode", "traverse", "evaluate", "export", "serve", "oversample"])
+@pytest.mark.parametrize("command", ["train", "generate", "encode", "traverse", "evaluate", "export", "serve", "oversample", "sample"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main([command, "--help"])

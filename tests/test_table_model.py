@@ -9,6 +9,8 @@ import pytest
 from keras_infogan.spec import LatentSpec
 from keras_infogan.tables import TableInfoGAN, networks, training_dataset
 
+from conftest import tiny_model
+
 MEANS = {"red": -2.0, "green": 0.0, "blue": 3.0}
 SHARES = [0.6, 0.3, 0.1]
 
@@ -75,3 +77,33 @@ def test_bad_batches_and_networks_are_one_line(trained):
     with pytest.raises(ValueError, match="must take the latent and the condition"):
         TableInfoGAN(g, networks.table_discriminator_trunk(3), LatentSpec(noise_dim=8, categorical=[2], continuous=1),
                      model.transformer, model.frequencies)
+
+
+@pytest.mark.once
+def test_the_sample_command_writes_rows_that_meet_the_where(trained, tmp_path, capsys):
+    from keras_infogan import cli
+    from keras_infogan.tables import read_table
+
+    model, _, _ = trained
+    path = str(tmp_path / "table.keras")
+    model.save(path)
+    out = str(tmp_path / "rows.csv.gz")
+    assert cli.main(["sample", path, out, "--n", "200", "--where", "colour=green", "--seed", "1"]) == 0
+    assert "Wrote 200 rows to" in capsys.readouterr().out
+    rows = read_table(out)
+    assert list(rows) == ["x", "u", "colour"] and len(rows["colour"]) == 200
+    assert np.mean(rows["colour"] == "green") > 0.95
+    for args, phrase in (
+        (["--where", "colour"], "--where takes COLUMN=VALUE, got 'colour'"),
+        (["--where", "colour=pink"], "Column 'colour' has no category 'pink'"),
+        (["--where", "x=1"], "'x' is not a discrete column"),
+    ):
+        assert cli.main(["sample", path, out, *args]) == 2
+        err = capsys.readouterr().err
+        assert phrase in err and err.count("\n") == 1, err
+    assert cli.main(["sample", path, str(tmp_path / "rows.txt")]) == 2
+    assert "OUT must end in .csv or .csv.gz" in capsys.readouterr().err
+    images = str(tmp_path / "images.keras")
+    tiny_model().save(images)
+    assert cli.main(["sample", images, out]) == 2
+    assert "holds an image model; `keras-infogan generate` makes its images" in capsys.readouterr().err
