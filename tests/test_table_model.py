@@ -1,6 +1,8 @@
-"""`TableInfoGAN` on the running backend: a short fit on a toy table whose
-number column depends on its category makes rows that honour any condition,
-keeps the data's category shares, lets Q read its code, and saves whole."""
+"""`TableInfoGAN` on a toy table whose number column depends on its
+category. On the running backend: a short fit lowers the condition term, the
+model saves whole, bad batches are one line. Once (the step is the same on
+every backend, `test_cross_backend`): a longer fit makes rows that honour any
+condition, keeps the data's category shares and lets Q read its code."""
 
 import keras
 import numpy as np
@@ -25,15 +27,31 @@ def toy_table(n: int = 1000, seed: int = 0) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def trained():
+def fitted(steps: int, epochs: int):
     keras.utils.set_random_seed(0)
     model, data = TableInfoGAN.for_table(toy_table(), LatentSpec(noise_dim=8, categorical=[2], continuous=1), seed=0)
     model.compile(d_learning_rate=1e-3, g_learning_rate=1e-3)  # CTGAN's recipe, sped up for a test
-    history = model.fit(training_dataset(data, batch_size=50, steps=150, seed=0), epochs=1, shuffle=False, verbose=0).history
+    history = model.fit(training_dataset(data, batch_size=50, steps=steps, seed=0), epochs=epochs, shuffle=False, verbose=0).history
     return model, data, history
 
 
+@pytest.fixture(scope="module")
+def short():
+    return fitted(steps=15, epochs=2)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return fitted(steps=150, epochs=1)
+
+
+def test_a_short_fit_lowers_the_condition_term(short):
+    _, _, history = short
+    assert history["condition_loss"][1] < 0.8 * history["condition_loss"][0]
+    assert all(np.isfinite(v).all() for v in history.values())
+
+
+@pytest.mark.once
 @pytest.mark.parametrize("colour", list(MEANS))
 def test_rows_honour_a_condition_on_the_category(trained, colour):
     model, data, _ = trained
@@ -44,6 +62,7 @@ def test_rows_honour_a_condition_on_the_category(trained, colour):
     assert abs(np.median(table["x"]) - MEANS[colour]) < 0.8  # the number follows its category
 
 
+@pytest.mark.once
 def test_unconditioned_rows_keep_the_shares_and_q_reads_the_code(trained):
     model, _, history = trained
     table = model.sample(2000, seed=2)
@@ -55,8 +74,8 @@ def test_unconditioned_rows_keep_the_shares_and_q_reads_the_code(trained):
     assert np.corrcoef(codes["continuous"][:, 0], latent["continuous"][:, 0])[0, 1] > 0.5
 
 
-def test_the_saved_model_samples_the_same_rows(trained, tmp_path):
-    model, _, _ = trained
+def test_the_saved_model_samples_the_same_rows(short, tmp_path):
+    model, _, _ = short
     path = str(tmp_path / "table.keras")
     model.save(path)
     loaded = keras.models.load_model(path)
@@ -65,8 +84,8 @@ def test_the_saved_model_samples_the_same_rows(trained, tmp_path):
     assert loaded.sample(5, where=("colour", "blue"), seed=5)["colour"].tolist() == model.sample(5, where=("colour", "blue"), seed=5)["colour"].tolist()
 
 
-def test_bad_batches_and_networks_are_one_line(trained):
-    model, data, _ = trained
+def test_bad_batches_and_networks_are_one_line(short):
+    model, data, _ = short
     with pytest.raises(ValueError, match="does not split into packs of 10; use a multiple of 10"):
         model.unpack_batch({"rows": data.matrix[:15], "condition": np.zeros((15, 3), "float32")})
     with pytest.raises(ValueError, match="trains on batches of {'rows', 'condition'}"):
