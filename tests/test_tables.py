@@ -195,3 +195,14 @@ def test_a_bad_where_is_one_line(conditioned, column, value, phrase):
     *_, sampler = conditioned
     with pytest.raises(ValueError, match=re.escape(phrase)):
         sampler.where(column, value, 3)
+
+
+def test_a_table_of_numbers_has_empty_conditions():
+    table = {"a": np.random.default_rng(0).normal(size=50), "b": np.arange(50.0)}
+    transformer = TableTransformer().fit(table)
+    sampler = ConditionSampler(transformer, transformer.transform(table))
+    conditions, rows = sampler.training_draw(30, np.random.default_rng(1))
+    assert conditions.shape == (30, 0) and rows.min() >= 0 and rows.max() < 50 and len(np.unique(rows)) > 10
+    assert sampler.data_draw(4, np.random.default_rng(2)).shape == (4, 0)
+    with pytest.raises(ValueError, match="'a' is not a discrete column; conditions can name none"):
+        sampler.where("a", 1.0, 2)

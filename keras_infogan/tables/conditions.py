@@ -41,6 +41,7 @@ class ConditionSampler:
         self.offsets = np.cumsum([0] + [len(c) for _, c in self.columns])  # each column's start in the condition
         self.width = int(self.offsets[-1])
         self._spans = [(spans[name].start, spans[name].width) for name, _ in self.columns]
+        self._n_rows = len(matrix)
         self._rows_of: list[list[np.ndarray]] | None = []  # [column][category] -> rows with it
         self._training_p, self._data_p = [], []
         for c, (_, categories) in enumerate(self.columns):
@@ -71,6 +72,8 @@ class ConditionSampler:
         each, the index of a real row that meets it."""
         if self._rows_of is None:
             raise ValueError("This sampler was made from frequencies alone; training draws need the data's rows.")
+        if not self.columns:  # Nothing to condition on: empty conditions, rows uniformly.
+            return np.zeros((n, 0), dtype=np.float32), rng.integers(self._n_rows, size=n)
         column, category = self._draw(n, self._training_p, rng)
         rows = np.empty(n, dtype=np.int64)
         for c, k in set(zip(column.tolist(), category.tolist())):
@@ -80,12 +83,12 @@ class ConditionSampler:
 
     def data_draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """`n` conditions whose categories follow the data's frequencies (for sampling)."""
+        if not self.columns:
+            return np.zeros((n, 0), dtype=np.float32)
         return self._one_hot(*self._draw(n, self._data_p, rng))
 
     def _draw(self, n: int, probabilities: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """A column per row, uniformly, then a category of it by `probabilities`."""
-        if not self.columns:
-            raise ValueError("The table has no discrete column, so there is nothing to condition on.")
         column = rng.integers(len(self.columns), size=n)
         u = rng.uniform(size=n)
         category = np.empty(n, dtype=np.int64)
