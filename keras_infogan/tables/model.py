@@ -225,10 +225,21 @@ class TableData:
 
 
 def training_dataset(data: TableData, batch_size: int, steps: int, seed: int = 0) -> Any:
-    """`steps` batches of training-by-sampling, each a dict of `rows` and
-    their `condition` (a `tf.data.Dataset`, for every backend)."""
+    """Batches of training-by-sampling, each a dict of `rows` and their
+    `condition` (a `tf.data.Dataset`, for every backend): `steps` per pass,
+    drawn afresh on every pass (epoch) from one stream seeded by `seed`."""
     import tensorflow as tf
 
-    rng = np.random.default_rng(seed)
-    condition, rows = data.sampler.training_draw(batch_size * steps, rng)
-    return tf.data.Dataset.from_tensor_slices({"rows": data.matrix[rows], "condition": condition}).batch(batch_size, drop_remainder=True)
+    rng = np.random.default_rng(seed)  # One stream across passes: each epoch draws new batches.
+
+    def batches():
+        for _ in range(steps):
+            condition, rows = data.sampler.training_draw(batch_size, rng)
+            yield {"rows": data.matrix[rows], "condition": condition}
+
+    signature = {
+        "rows": tf.TensorSpec((batch_size, data.matrix.shape[1]), tf.float32),
+        "condition": tf.TensorSpec((batch_size, data.sampler.width), tf.float32),
+    }
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    return dataset.apply(tf.data.experimental.assert_cardinality(steps))  # `fit` knows an epoch's steps.
