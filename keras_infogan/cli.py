@@ -804,7 +804,6 @@ def _oversample(args: argparse.Namespace) -> int:
 
 def _sample(args: argparse.Namespace) -> int:
     from keras_infogan.tables.columns import write_csv
-    from keras_infogan.tables.conditions import ConditionSampler
     from keras_infogan.tables.model import TableInfoGAN
 
     if not args.output.lower().endswith((".csv", ".csv.gz")):
@@ -822,7 +821,7 @@ def _sample(args: argparse.Namespace) -> int:
         where = (column, next((c for c in categories if str(c) == value or _same_number(c, value)), value))
     rows, condition = model.sample_matrix(args.n, where, args.seed)
     write_csv(model.transformer.inverse_transform(rows), args.output)
-    sampler = ConditionSampler.from_frequencies(model.transformer, model.frequencies)
+    sampler = model.condition_sampler
     met = sampler.meets(rows, condition).mean() if sampler.width else 1.0
     asked = f"{where[0]}={where[1]}" if where else "the conditions drawn with the data's shares"
     print(f"Wrote {args.n} rows to {args.output}; {met:.1%} of them meet {asked}.")

@@ -88,7 +88,8 @@ class TableInfoGAN(InfoGAN):
         self.transformer = transformer
         self.frequencies = [list(map(float, f)) for f in frequencies]
         self.width = transformer.width
-        self.condition_width = sum(len(c) for c in transformer.discrete_columns.values())
+        self.condition_sampler = ConditionSampler.from_frequencies(transformer, self.frequencies)  # for sampling
+        self.condition_width = self.condition_sampler.width
         # The matrix columns of the discrete one-hots, in the condition's order.
         spans = {s.column: s for s in transformer.spans if s.activation == "softmax"}
         self._condition_columns = np.concatenate(
@@ -176,7 +177,7 @@ class TableInfoGAN(InfoGAN):
         """`n` rows in the transformer's layout and their conditions: those of
         `where` = (column, value), else drawn with the data's frequencies."""
         rng = np.random.default_rng(seed)
-        sampler = ConditionSampler.from_frequencies(self.transformer, self.frequencies)
+        sampler = self.condition_sampler
         condition = sampler.where(*where, n) if where is not None else sampler.data_draw(n, rng)
         latent = self.latent_inputs(n=n, seed=seed)
         inputs = np.concatenate([ops.convert_to_numpy(self.spec.to_input(latent)), condition], axis=1)
