@@ -118,6 +118,15 @@ class ConditionSampler:
             met[named] = self._categories_in(matrix[named], c) == wanted[named].argmax(axis=1)
         return met
 
+    def impose(self, matrix: np.ndarray, conditions: np.ndarray) -> np.ndarray:
+        """`matrix` with each row's conditioned one-hot replaced by its condition's category."""
+        out = np.array(matrix, dtype=np.float32)
+        for c, (start, width) in enumerate(self._spans):
+            wanted = np.asarray(conditions)[:, self.offsets[c] : self.offsets[c + 1]]
+            named = wanted.max(axis=1) > 0
+            out[named, start : start + width] = wanted[named]
+        return out
+
     def _categories_in(self, matrix: np.ndarray, c: int) -> np.ndarray:
         start, width = self._spans[c]
         return matrix[:, start : start + width].argmax(axis=1)

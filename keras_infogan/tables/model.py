@@ -173,15 +173,22 @@ class TableInfoGAN(InfoGAN):
 
     # ---------------------------------------------------------- sample/encode
 
-    def sample_matrix(self, n: int, where: tuple[str, Any] | None = None, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def sample_matrix(
+        self, n: int, where: tuple[str, Any] | None = None, seed: int | None = None, exact: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`n` rows in the transformer's layout and their conditions: those of
-        `where` = (column, value), else drawn with the data's frequencies."""
+        `where` = (column, value), else drawn with the data's frequencies.
+        With `exact`, each row's conditioned column holds its condition's
+        category; else G's own one-hot (`condition_sampler.meets` says how
+        often G honours the condition by itself)."""
         rng = np.random.default_rng(seed)
         sampler = self.condition_sampler
         condition = sampler.where(*where, n) if where is not None else sampler.data_draw(n, rng)
         latent = self.latent_inputs(n=n, seed=seed)
         inputs = np.concatenate([ops.convert_to_numpy(self.spec.to_input(latent)), condition], axis=1)
         rows = np.concatenate([ops.convert_to_numpy(self.call(inputs[i : i + 1024], training=False)) for i in range(0, n, 1024)])
+        if exact:
+            rows = sampler.impose(rows, condition)
         return rows, condition
 
     def sample(self, n: int, where: tuple[str, Any] | None = None, seed: int | None = None) -> Table:
