@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import importlib.util
 import inspect
 import io
@@ -481,10 +482,15 @@ def _train(args: argparse.Namespace) -> int:
     else:
         settings = flags.record(args, run.RunSettings)
         run_dir = args.run_dir or _default_run_dir(settings.dataset)
+        recipe = flags.record(args, Recipe)
+        if settings.table:
+            from keras_infogan.tables.model import TABLE_RECIPE
+
+            recipe = dataclasses.replace(TABLE_RECIPE, **flags.given(args, Recipe))
         config = run.new_config(
             settings,
-            _spec(args, settings.dataset),
-            flags.record(args, Recipe),
+            _spec(args, settings),
+            recipe,
             flags.record(args, GridSettings, prefix="grid_"),
             {
                 "q_hidden": args.q_hidden or _default(InfoGAN, "q_hidden"),
@@ -511,16 +517,24 @@ def _train(args: argparse.Namespace) -> int:
         last = callbacks.Checkpoint(os.path.join(run_dir, "checkpoints")).latest()
         kept = f"epoch {last['epoch']}'s checkpoint is kept" if last else "no checkpoint was written yet"
         raise UserError(f"{e}; {kept} (`{PROG} train --resume {run_dir}` starts from it; lower the learning rates)") from e
-    print(f"Saved {os.path.join(run_dir, 'model.keras')}; its grids are in {os.path.join(run_dir, 'grids')}")
+    model_path = os.path.join(run_dir, "model.keras")
+    if (config or run.read_config(run_dir))["run"].get("table"):
+        print(f"Saved {model_path}; draw rows with `{PROG} sample {model_path} rows.csv --n N`")
+    else:
+        print(f"Saved {model_path}; its grids are in {os.path.join(run_dir, 'grids')}")
     return 0
 
 
-def _spec(args: argparse.Namespace, dataset: str) -> Any:
+def _spec(args: argparse.Namespace, settings: Any) -> Any:
     """The latent spec of the flags, the rest from the data's defaults."""
     from keras_infogan.data import shapes
     from keras_infogan.spec import LatentSpec
 
-    values = dict(shapes.SPEC) if dataset == "shapes" else {}
+    values = dict(shapes.SPEC) if settings.dataset == "shapes" else {}
+    if settings.table:
+        from keras_infogan.tables.model import TABLE_SPEC
+
+        values = {field: getattr(TABLE_SPEC, field) for field in SPEC_FLAGS.values()}
     values.update({field: getattr(args, flag) for flag, field in SPEC_FLAGS.items() if getattr(args, flag) is not None})
     values.update({name: getattr(args, name) for name in ("continuous_prior", "noise_prior") if getattr(args, name)})
     return LatentSpec(**values)

@@ -30,6 +30,8 @@ def add_flags(parser: Any, cls: type, prefix: str = "", skip: tuple[str, ...] = 
         options["help"] = f"{help_text} (default: {show(f.default)})"
         if kind is bool:
             options["action"] = argparse.BooleanOptionalAction
+        elif kind is tuple and args[-1] is Ellipsis:  # any number of values
+            options.update(nargs="+", type=args[0], metavar=f.metadata.get("metavar", "V"))
         elif kind is tuple:
             options.update(nargs=len(args), type=args[0], metavar=f.metadata.get("metavar", ("LOW", "HIGH")))
         else:

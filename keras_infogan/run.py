@@ -41,7 +41,7 @@ from keras_infogan.precision import PRECISION, PRECISIONS
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
-__all__ = ["CONFIG", "RunSettings", "build_model", "epoch_dataset", "new_config", "read_config", "train"]
+__all__ = ["CONFIG", "RunSettings", "build_model", "epoch_dataset", "load_table", "new_config", "read_config", "train"]
 
 CONFIG = "config.json"
 
@@ -87,6 +87,16 @@ class RunSettings:
     labels_per_class: int | None = field(
         default=None, metadata={"help": "train with N labels per class, a class-balanced subset drawn with --seed; the rest unlabelled"}
     )
+    table: bool = field(
+        default=False,
+        metadata={"help": "the dataset is a CSV table (plain or .gz): train a TableInfoGAN with CTGAN's data handling and recipe"},
+    )
+    discrete_columns: tuple[str, ...] | None = field(
+        default=None, metadata={"help": "with --table: the columns to treat as categories (default: the non-numeric ones)", "metavar": "COLUMN"}
+    )
+    continuous_columns: tuple[str, ...] | None = field(
+        default=None, metadata={"help": "with --table: the columns to treat as numbers (default: the numeric ones)", "metavar": "COLUMN"}
+    )
 
     def __post_init__(self) -> None:
         if self.labels is not None and self.labels_per_class is not None:
@@ -95,6 +105,16 @@ class RunSettings:
             value = getattr(self, name)
             if value is not None and not value >= 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("discrete_columns", "continuous_columns"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+                if not self.table:
+                    raise ValueError(f"{name} names a table's columns; add --table.")
+        if self.table:
+            images_only = [n for n in ("image_size", "labels", "labels_per_class") if getattr(self, n) is not None]
+            if images_only or self.devices > 1:
+                named = ", ".join("--" + n.replace("_", "-") for n in images_only + (["devices"] if self.devices > 1 else []))
+                raise ValueError(f"{named} apply to images (or one device) only; leave them out with --table.")
         if self.image_size is not None:
             size = tuple(int(d) for d in self.image_size)
             if len(size) != 2 or min(size) < 1:
@@ -179,10 +199,32 @@ def build_model(config: dict[str, Any]) -> InfoGAN:
     seed = config["run"]["seed"]
     keras.utils.set_random_seed(seed)
     spec = LatentSpec.from_config(config["spec"])
-    precision = RunSettings(**config["run"]).precision
-    model = InfoGAN.for_images(tuple(config["image_shape"]), spec, seed=seed, precision=precision, **config["model"])
+    settings = RunSettings(**config["run"])
+    if settings.table:
+        from keras_infogan.tables.model import TableInfoGAN
+        from keras_infogan.tables.transformer import TableTransformer
+
+        transformer = TableTransformer.from_config(config["table"]["transformer"])
+        model = TableInfoGAN.for_transformer(transformer, config["table"]["frequencies"], spec, seed=seed, **config["model"])
+    else:
+        model = InfoGAN.for_images(tuple(config["image_shape"]), spec, seed=seed, precision=settings.precision, **config["model"])
     model.compile(recipe=Recipe.from_config(config["recipe"]))
     return model
+
+
+def load_table(settings: RunSettings, config: dict[str, Any]) -> Any:
+    """The run's table as a `tables.TableData`: transformed by the run's
+    transformer (a new run's is fitted here, with the column kinds given)."""
+    from keras_infogan.tables.columns import read_table
+    from keras_infogan.tables.model import TableData
+    from keras_infogan.tables.transformer import TableTransformer
+
+    table = read_table(settings.dataset)
+    if "table" in config:
+        transformer = TableTransformer.from_config(config["table"]["transformer"])
+    else:
+        transformer = TableTransformer(settings.discrete_columns, settings.continuous_columns, seed=settings.seed).fit(table)
+    return TableData(transformer, transformer.transform(table))
 
 
 def load_data(settings: RunSettings, spec: LatentSpec) -> tuple[np.ndarray, np.ndarray | None]:
@@ -280,11 +322,16 @@ def train(
             "or pick another --run-dir."
         )
     settings = RunSettings(**config["run"])
-    images, labels = load_data(settings, LatentSpec.from_config(config["spec"]))
-    if labels is not None:
-        print_fn(f"Labels: {int(np.sum(labels >= 0))} of {len(labels)} images labelled; they steer the first categorical code.")
-    if not resuming:
-        settings = _complete_config(config, settings, images)
+    if settings.table:
+        table = load_table(settings, config)
+        if not resuming:
+            settings = _complete_table_config(config, settings, table)
+    else:
+        images, labels = load_data(settings, LatentSpec.from_config(config["spec"]))
+        if labels is not None:
+            print_fn(f"Labels: {int(np.sum(labels >= 0))} of {len(labels)} images labelled; they steer the first categorical code.")
+        if not resuming:
+            settings = _complete_config(config, settings, images)
     if config["recipe"]["iic_weight"] and "data_kind" in config:
         print_fn(kinds.DataKind(**config["data_kind"]).summary(config["recipe"]["iic_augmentation"]))
     checkpoint = callbacks.Checkpoint(
@@ -311,19 +358,25 @@ def train(
     if initial_epoch >= settings.epochs:
         print_fn(f"{run_dir} has already trained {initial_epoch} epochs; pass --epochs N to train it further.")
     else:
-        model.fit(
-            epoch_dataset(
+        if settings.table:
+            from keras_infogan.tables.model import training_dataset
+
+            batches = training_dataset(table, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch)
+        else:
+            batches = epoch_dataset(
                 images, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch, settings.epochs, labels
-            ),
+            )
+        model.fit(
+            batches,
             epochs=settings.epochs,
             initial_epoch=initial_epoch,
             steps_per_epoch=settings.steps_per_epoch,
-            shuffle=False,  # `epoch_dataset` orders the data.
+            shuffle=False,  # The datasets order the data.
             callbacks=[
                 callbacks.StopOnDivergence(),  # First: nothing below runs on a diverged epoch.
                 *_watchers(run_dir, settings, GridSettings.from_config(config["grid"])),
                 checkpoint,
-                callbacks.TrainingSummary(settings.batch_size, print_fn),
+                callbacks.TrainingSummary(settings.batch_size, print_fn, "rows" if settings.table else "images"),
             ],
             verbose=verbose,
         )
@@ -356,15 +409,31 @@ def _complete_config(config: dict[str, Any], settings: RunSettings, images: np.n
     return settings
 
 
+def _complete_table_config(config: dict[str, Any], settings: RunSettings, table: Any) -> RunSettings:
+    """Adds what the table decides to a new table run's config (its fitted
+    transformer and category shares); returns its settings."""
+    from keras_infogan.tables.networks import PAC
+
+    if settings.batch_size % PAC:
+        raise ValueError(f"--batch-size {settings.batch_size} does not split into packs of {PAC} rows; use a multiple of {PAC}.")
+    config["table"] = {"transformer": table.transformer.get_config(), "frequencies": table.sampler.frequencies}
+    config["n_rows"] = len(table.matrix)
+    settings = dataclasses.replace(settings, steps_per_epoch=settings.steps_per_epoch or math.ceil(len(table.matrix) / settings.batch_size))
+    config["run"] = settings.get_config()
+    return settings
+
+
 def _watchers(run_dir: str, settings: RunSettings, grid: GridSettings) -> list[keras.callbacks.Callback]:
-    """The callbacks that write the grids, the metrics CSV and the TensorBoard logs."""
+    """The callbacks that write the grids (of images), the metrics CSV and the TensorBoard logs."""
     log_dir = os.path.join(run_dir, "logs") if settings.tensorboard else None
-    out = [
-        callbacks.TraversalGrid(
-            os.path.join(run_dir, "grids"), every=settings.grid_every, settings=grid, seed=settings.seed, log_dir=log_dir
-        ),
-        callbacks.MetricsCSV(os.path.join(run_dir, "metrics.csv")),
-    ]
+    out = [callbacks.MetricsCSV(os.path.join(run_dir, "metrics.csv"))]
+    if not settings.table:
+        out.insert(
+            0,
+            callbacks.TraversalGrid(
+                os.path.join(run_dir, "grids"), every=settings.grid_every, settings=grid, seed=settings.seed, log_dir=log_dir
+            ),
+        )
     if log_dir:
         out.append(keras.callbacks.TensorBoard(log_dir, write_graph=False, update_freq="epoch", profile_batch=0))
     return out

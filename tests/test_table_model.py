@@ -4,12 +4,14 @@ model saves whole, bad batches are one line. Once (the step is the same on
 every backend, `test_cross_backend`): a longer fit makes rows that honour any
 condition, keeps the data's category shares and lets Q read its code."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
 
 from keras_infogan.spec import LatentSpec
-from keras_infogan.tables import TableInfoGAN, networks, training_dataset
+from keras_infogan.tables import TableInfoGAN, networks, read_table, training_dataset
 
 from conftest import tiny_model
 
@@ -127,3 +129,52 @@ def test_the_sample_command_writes_rows_that_meet_the_where(trained, tmp_path, c
     tiny_model().save(images)
     assert cli.main(["sample", images, out]) == 2
     assert "holds an image model; `keras-infogan generate` makes its images" in capsys.readouterr().err
+
+
+@pytest.mark.once  # The command's plumbing; the table step is checked per backend above.
+def test_train_table_writes_a_run_that_resumes_like_an_uninterrupted_one(tmp_path, capsys):
+    from keras_infogan import cli, run
+
+    sample = os.path.join(os.path.dirname(__file__), "data", "adult_sample.csv")
+    args = ["train", "--table", "--dataset", sample, "--batch-size", "50", "--steps-per-epoch", "3", "--no-tensorboard",
+            "--discrete-columns", "education-num", "--verbose", "0"]
+    whole, stopped = str(tmp_path / "whole"), str(tmp_path / "stopped")
+    assert cli.main([*args, "--epochs", "2", "--run-dir", whole]) == 0
+    said = capsys.readouterr().out
+    assert "Trained 2 epochs (to epoch 2/2, 6 steps)" in said and "rows/s" in said and "keras-infogan sample" in said
+    config = run.read_config(whole)
+    assert config["recipe"]["adversarial_loss"] == "wasserstein" and config["spec"]["noise_dim"] == 128
+    kinds = {c["name"]: c["kind"] for c in config["table"]["transformer"]["columns"]}
+    assert kinds["education-num"] == "discrete" and kinds["age"] == "continuous" and kinds["sex"] == "discrete"
+    assert sorted(os.listdir(whole)) == ["checkpoints", "config.json", "metrics.csv", "model.keras"]
+
+    assert cli.main([*args, "--epochs", "1", "--run-dir", stopped]) == 0
+    assert cli.main(["train", "--resume", stopped, "--epochs", "2", "--verbose", "0"]) == 0
+    first, second = (keras.models.load_model(os.path.join(d, "model.keras")) for d in (whole, stopped))
+    for a, b in zip(first.weights, second.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+    out = str(tmp_path / "rows.csv")
+    assert cli.main(["sample", os.path.join(whole, "model.keras"), out, "--n", "20", "--where", "education-num=9"]) == 0
+    assert np.all(read_table(out)["education-num"] == 9)
+
+
+@pytest.mark.once
+@pytest.mark.parametrize(
+    "extra, phrase",
+    [
+        (["--batch-size", "55"], "--batch-size 55 does not split into packs of 10 rows"),
+        (["--labels", "all"], "--labels apply to images (or one device) only; leave them out with --table"),
+        (["--dataset", "missing.csv"], "missing.csv is not a file"),
+    ],
+)
+def test_train_table_refuses_bad_input_in_one_line(tmp_path, capsys, extra, phrase):
+    from keras_infogan import cli
+
+    sample = os.path.join(os.path.dirname(__file__), "data", "adult_sample.csv")
+    assert cli.main(["train", "--table", "--dataset", sample, "--run-dir", str(tmp_path / "r"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert phrase in err and err.count("\n") == 1, err
+    assert not os.path.exists(tmp_path / "r")
+    assert cli.main(["train", "--dataset", sample, "--discrete-columns", "sex", "--run-dir", str(tmp_path / "r")]) == 2
+    assert "discrete_columns names a table's columns; add --table." in capsys.readouterr().err

@@ -19,8 +19,9 @@ class Checkpoint(keras.callbacks.Callback):
     """Saves `directory/epoch_XXX.keras` every `every` epochs, keeping the last `keep`.
 
     Each file is written to a temp name and renamed, and `latest.json` (the
-    epoch, the file and the state of the model's latent seed generator, which
-    a `.keras` file does not hold) is replaced only after it, so a run killed
+    epoch, the file and the states of the model's seed generators: the
+    latents', and its layers' such as dropout's, which a `.keras` file does
+    not hold) is replaced only after it, so a run killed
     at any moment leaves a complete checkpoint to resume from. The `.keras`
     files hold the optimizers' state, and load with `keras.models.load_model`.
 
@@ -50,7 +51,7 @@ class Checkpoint(keras.callbacks.Callback):
         return os.path.join(self.directory, "latest.json")
 
     def latest(self) -> dict[str, Any] | None:
-        """The last complete checkpoint's record (`epoch`, `file`, `seed_state`), or None."""
+        """The last complete checkpoint's record (`epoch`, `file`, `seed_state`, `layer_seed_states`), or None."""
         if not os.path.isfile(self.latest_path):
             return None
         with open(self.latest_path) as f:
@@ -67,8 +68,9 @@ class Checkpoint(keras.callbacks.Callback):
         if record is None:
             return 0
         model.load_weights(os.path.join(self.directory, record["file"]))
-        state = model.seed_generator.state
-        state.assign(np.asarray(record["seed_state"], dtype=state.dtype))
+        states = [model.seed_generator.state, *_layer_seed_states(model)]
+        for state, value in zip(states, [record["seed_state"], *record.get("layer_seed_states", [])]):
+            state.assign(np.asarray(value, dtype=state.dtype))
         return int(record["epoch"])
 
     def on_epoch_end(self, epoch, logs=None):
@@ -78,11 +80,20 @@ class Checkpoint(keras.callbacks.Callback):
         os.makedirs(self.directory, exist_ok=True)
         name = f"epoch_{done:03d}.keras"
         save_model(self.model, os.path.join(self.directory, name))
-        seed_state = keras.ops.convert_to_numpy(self.model.seed_generator.state.value)
-        record = {"epoch": done, "file": name, "seed_state": [int(v) for v in seed_state]}
+        seed_state, *layer_states = (
+            [int(v) for v in keras.ops.convert_to_numpy(s.value)]
+            for s in [self.model.seed_generator.state, *_layer_seed_states(self.model)]
+        )
+        record = {"epoch": done, "file": name, "seed_state": seed_state, "layer_seed_states": layer_states}
         write_atomically(self.latest_path, json.dumps(record).encode())
         for old in _epoch_files(self.directory)[: -self.keep]:
             os.remove(os.path.join(self.directory, old))
+
+
+def _layer_seed_states(model: keras.Model) -> list[Any]:
+    """The state variables of the seed generators of `model`'s layers (dropout's), in a fixed order."""
+    own = model.seed_generator.state
+    return [v for v in model.variables if v.path.endswith("seed_generator_state") and v is not own]
 
 
 def _epoch_files(directory: str) -> list[str]:

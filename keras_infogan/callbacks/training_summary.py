@@ -16,6 +16,7 @@ class TrainingSummary(keras.callbacks.Callback):
     Args:
         batch_size: images per step (what the images/s figure counts).
         print_fn: where the line goes (default `print`).
+        unit: what a batch holds, as the figure names it ("rows" for tables).
 
     Example:
 
@@ -25,9 +26,10 @@ class TrainingSummary(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, batch_size: int, print_fn: Any = print):
+    def __init__(self, batch_size: int, print_fn: Any = print, unit: str = "images"):
         super().__init__()
         self.batch_size = int(batch_size)
+        self.unit = unit
         self.print_fn = print_fn
         self.line = ""
 
@@ -53,7 +55,7 @@ class TrainingSummary(keras.callbacks.Callback):
         self.line = (
             f"Trained {self._epochs} epochs (to epoch {self._last_epoch}/{self.params.get('epochs')}, "
             f"{self._steps} steps) in {_duration(seconds)}, "
-            f"{images / max(seconds, 1e-9):.0f} images/s; final {metrics}"
+            f"{images / max(seconds, 1e-9):.0f} {self.unit}/s; final {metrics}"
         )
         self.print_fn(self.line)
 

@@ -10,7 +10,7 @@ from keras_infogan.tables.columns import Table, read_table, table_length, write_
 from keras_infogan.tables.conditions import ConditionSampler
 from keras_infogan.tables.transformer import Span, TableTransformer
 
-_MODEL = ("TABLE_RECIPE", "TableData", "TableInfoGAN", "training_dataset")
+_MODEL = ("TABLE_RECIPE", "TABLE_SPEC", "TableData", "TableInfoGAN", "training_dataset")
 
 __all__ = ["ConditionSampler", "Span", *_MODEL, "Table", "TableTransformer", "read_table", "table_length", "write_csv"]
 

@@ -19,6 +19,7 @@ training-by-sampling (`training_dataset`).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import Any
 
 import keras
@@ -33,7 +34,7 @@ from keras_infogan.tables.columns import Table
 from keras_infogan.tables.conditions import ConditionSampler
 from keras_infogan.tables.transformer import TableTransformer
 
-__all__ = ["TABLE_RECIPE", "TableData", "TableInfoGAN", "training_dataset"]
+__all__ = ["TABLE_RECIPE", "TABLE_SPEC", "TableData", "TableInfoGAN", "training_dataset"]
 
 TABLE_RECIPE = Recipe(
     d_learning_rate=2e-4,
@@ -43,6 +44,8 @@ TABLE_RECIPE = Recipe(
     gradient_penalty="wgan-gp",
     iic_weight=0.0,
 )
+# A new table model's codes: CTGAN's 128 noise inputs and two continuous codes.
+TABLE_SPEC = LatentSpec(noise_dim=128, categorical=[], continuous=2)
 EPSILON = 1e-8  # Inside the log of the condition term.
 
 
@@ -121,11 +124,18 @@ class TableInfoGAN(InfoGAN):
         one is given), and the transformed data to train on."""
         transformer = transformer or TableTransformer().fit(table)
         data = TableData(transformer, transformer.transform(table))
+        return cls.for_transformer(transformer, data.sampler.frequencies, spec, pac=pac, **kwargs), data
+
+    @classmethod
+    def for_transformer(
+        cls, transformer: TableTransformer, frequencies: list[list[float]], spec: LatentSpec, pac: int = table_networks.PAC, **kwargs
+    ) -> TableInfoGAN:
+        """CTGAN's networks for a fitted transformer and its data's category shares."""
+        width = sum(len(f) for f in frequencies)  # the condition's
         spans = [(s.start, s.width, s.activation) for s in transformer.spans]
-        g = table_networks.table_generator(spec.input_dim + data.sampler.width, spans)
-        trunk = table_networks.table_discriminator_trunk(transformer.width + data.sampler.width)
-        model = cls(g, trunk, spec, transformer, data.sampler.frequencies, pac=pac, **kwargs)
-        return model, data
+        g = table_networks.table_generator(spec.input_dim + width, spans)
+        trunk = table_networks.table_discriminator_trunk(transformer.width + width)
+        return cls(g, trunk, spec, transformer, frequencies, pac=pac, **kwargs)
 
     @property
     def image_shape(self) -> tuple[int, ...]:
@@ -232,15 +242,18 @@ class TableData:
         self.sampler = ConditionSampler(self.transformer, self.matrix)
 
 
-def training_dataset(data: TableData, batch_size: int, steps: int, seed: int = 0) -> Any:
+def training_dataset(data: TableData, batch_size: int, steps: int, seed: int = 0, first_epoch: int = 0) -> Any:
     """Batches of training-by-sampling, each a dict of `rows` and their
-    `condition` (a `tf.data.Dataset`, for every backend): `steps` per pass,
-    drawn afresh on every pass (epoch) from one stream seeded by `seed`."""
+    `condition` (a `tf.data.Dataset`, for every backend): `steps` per pass
+    (a `fit` epoch), pass k counted from `first_epoch` drawn afresh from a
+    stream seeded by (seed, k), so a resumed run sees the batches of an
+    uninterrupted one."""
     import tensorflow as tf
 
-    rng = np.random.default_rng(seed)  # One stream across passes: each epoch draws new batches.
+    epochs = itertools.count(first_epoch)
 
     def batches():
+        rng = np.random.default_rng([seed, next(epochs)])
         for _ in range(steps):
             condition, rows = data.sampler.training_draw(batch_size, rng)
             yield {"rows": data.matrix[rows], "condition": condition}

@@ -31,7 +31,7 @@ except ImportError as error:
 
 from keras_infogan.spec import LatentSpec
 from keras_infogan.tables.columns import read_table, table_length
-from keras_infogan.tables.model import TableInfoGAN, training_dataset
+from keras_infogan.tables.model import TABLE_SPEC, TableInfoGAN, training_dataset
 from keras_infogan.tables.networks import PAC
 from keras_infogan.tables.transformer import TableTransformer
 
@@ -52,9 +52,8 @@ class TableOversampler(BaseOverSampler):
         epochs: training passes over the rows (CTGAN's default: 300), each of
             ceil(rows / batch_size) steps, shown as one Keras epoch.
         batch_size: rows per step, a multiple of the model's pac (10).
-        noise_dim: the noise of a new model (CTGAN: 128).
-        categorical, continuous: the codes of a new model, which Q reads
-            back (at least one code; as the image oversampler's).
+        noise_dim, categorical, continuous: a new model's latent spec
+            (`TABLE_SPEC`; at least one code, which Q reads back).
         discrete: the columns of X to treat as categories; None: the
             non-numeric ones.
         random_state: seed of the model, the training draws and the new rows.
@@ -89,9 +88,9 @@ class TableOversampler(BaseOverSampler):
         model: Any = None,
         epochs: int = 300,
         batch_size: int = 500,
-        noise_dim: int = 128,
-        categorical: tuple[int, ...] = (),
-        continuous: int = 2,
+        noise_dim: int = TABLE_SPEC.noise_dim,
+        categorical: tuple[int, ...] = tuple(TABLE_SPEC.categorical),
+        continuous: int = TABLE_SPEC.continuous,
         discrete: list[str] | None = None,
         random_state: int | None = None,
         verbose: Any = "auto",
