@@ -6,7 +6,8 @@ temporary `.keras` file and rebuilt under TensorFlow in a subprocess: the
 SavedModel is then a plain TensorFlow graph (no jax2tf or torch export path,
 no Python of ours needed to serve it), the same whichever backend trained it.
 
-The signatures are the serving contract of `keras_infogan.contract`. A
+The signatures are the serving contract of `keras_infogan.contract` (a
+table model's: `keras_infogan.tables.export`). A
 version folder is built beside its final place and renamed into it, so a
 server watching `export_dir` never sees a half-written version.
 """
@@ -73,10 +74,17 @@ def _export_to(model: Any, path: str) -> None:
         _export_in_subprocess(model, path)
         return
     if isinstance(model, (str, os.PathLike)):
+        import keras_infogan.tables.model  # noqa: F401  (registers TableInfoGAN for load_model)
+
         path_given, model = model, keras.models.load_model(model)
         if not isinstance(model, InfoGAN):
             raise ValueError(f"{path_given} holds a {type(model).__name__}, not an InfoGAN model.")
-    _save_signatures(model, path)
+    if hasattr(model, "transformer"):  # a TableInfoGAN: decoded rows
+        from keras_infogan.tables.export import save_table_signatures
+
+        save_table_signatures(model, path)
+    else:
+        _save_signatures(model, path)
 
 
 def _export_in_subprocess(model: Any, path: str) -> None:

@@ -1,7 +1,8 @@
 """Tables: reading and writing them (`columns`), CTGAN's data handling
 (`transformer`) and its conditions (`conditions`), CTGAN's networks
-(`networks`), the model (`model`, which imports Keras) and the
-imbalanced-learn sampler (`oversampling`, which also needs imbalanced-learn).
+(`networks`), the model (`model`, which imports Keras), its SavedModel
+(`export`) and the imbalanced-learn sampler (`oversampling`, which also
+needs imbalanced-learn).
 Needs scikit-learn (`pip install keras-infogan[tables]`)."""
 
 import importlib

@@ -21,7 +21,7 @@ import numpy as np
 
 from keras_infogan.files import atomic_path
 
-__all__ = ["Table", "as_category", "read_table", "table_length", "write_csv"]
+__all__ = ["Table", "as_category", "format_cell", "read_table", "table_length", "write_csv"]
 
 Table = dict[str, np.ndarray]
 
@@ -66,7 +66,7 @@ def write_csv(table: Table, path: str | os.PathLike) -> None:
     writer.writerow(list(table))
     columns = list(table.values())
     for i in range(n):
-        writer.writerow([_cell(column[i]) for column in columns])
+        writer.writerow([format_cell(column[i]) for column in columns])
     data = text.getvalue().encode()
     with atomic_path(path) as tmp:
         with (gzip.open if os.fspath(path).endswith(".gz") else open)(tmp, "wb") as f:
@@ -121,7 +121,8 @@ def _missing(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """A cell as CSV text: missing as empty, whole numbers without a decimal point."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
