@@ -44,7 +44,7 @@ def test_the_classes_come_out_balanced_in_xs_form(resampled):
 @pytest.mark.once
 def test_new_rows_follow_their_class():
     X, y = toy()
-    X_res, y_res = TableOversampler(epochs=300, batch_size=50, noise_dim=16, random_state=0, verbose=0).fit_resample(X, y)
+    X_res, y_res = TableOversampler(epochs=100, batch_size=50, noise_dim=16, random_state=0, verbose=0).fit_resample(X, y)
     new = X_res[len(X) :]
     assert abs(np.median(new["x"]) - MEANS[1]) < 0.6
     assert np.mean(new["colour"] == "blue") > 0.7
