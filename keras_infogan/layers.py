@@ -121,7 +121,10 @@ class SpanActivation(layers.Layer):
         parts = []
         for start, width, activation in self.spans:
             x = inputs[:, start : start + width]
-            parts.append(ops.tanh(x) if activation == "tanh" else ops.softmax(x, axis=-1))
+            if activation == "tanh":
+                parts.append(ops.tanh(x))
+            else:  # a one-hot of one entry (a column with one mode) is 1: softmax would warn
+                parts.append(ops.softmax(x, axis=-1) if width > 1 else ops.ones_like(x))
         return ops.concatenate(parts, axis=-1)
 
     def compute_output_shape(self, input_shape):
