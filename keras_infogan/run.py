@@ -3,10 +3,12 @@
 A run directory holds:
 
 * `config.json`: the run settings, the spec, the networks' settings, the
-  resolved recipe (the IIC augmentation too, with `data_kind` saying why)
-  and the grid settings: enough to rebuild the run (`build_model`) and to
-  resume it;
-* `grids/epoch_XXX_<code>.png`: traversal grids (`callbacks.TraversalGrid`);
+  resolved recipe (the IIC augmentation too, with `data_kind` saying why),
+  the grid settings, and for a table (`--table`) the fitted transformer and
+  category shares: enough to rebuild the run (`build_model`) and to resume
+  it;
+* `grids/epoch_XXX_<code>.png`: traversal grids (`callbacks.TraversalGrid`),
+  for images;
 * `checkpoints/epoch_XXX.keras` and `checkpoints/latest.json`
   (`callbacks.Checkpoint`);
 * `logs/`: TensorBoard logs (metrics in `train`, grids in `grids`);
@@ -112,9 +114,10 @@ class RunSettings:
                     raise ValueError(f"{name} names a table's columns; add --table.")
         if self.table:
             images_only = [n for n in ("image_size", "labels", "labels_per_class") if getattr(self, n) is not None]
-            if images_only or self.devices > 1:
-                named = ", ".join("--" + n.replace("_", "-") for n in images_only + (["devices"] if self.devices > 1 else []))
-                raise ValueError(f"{named} apply to images (or one device) only; leave them out with --table.")
+            images_only += [n for n, default in (("devices", 1), ("precision", PRECISION)) if getattr(self, n) != default]
+            if images_only:
+                named = ", ".join("--" + n.replace("_", "-") for n in images_only)
+                raise ValueError(f"{named} apply to image runs only (for now); leave them out with --table.")
         if self.image_size is not None:
             size = tuple(int(d) for d in self.image_size)
             if len(size) != 2 or min(size) < 1:

@@ -164,7 +164,7 @@ def test_train_table_writes_a_run_that_resumes_like_an_uninterrupted_one(tmp_pat
     "extra, phrase",
     [
         (["--batch-size", "55"], "--batch-size 55 does not split into packs of 10 rows"),
-        (["--labels", "all"], "--labels apply to images (or one device) only; leave them out with --table"),
+        (["--labels", "all", "--precision", "bf16"], "--labels, --precision apply to image runs only (for now); leave them out"),
         (["--dataset", "missing.csv"], "missing.csv is not a file"),
     ],
 )
