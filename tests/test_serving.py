@@ -718,3 +718,14 @@ def test_docker_compose() -> None:
     command = " ".join(service["command"])
     for flag in SERVER_FLAGS:
         assert flag in command, flag
+
+
+def test_string_outputs_are_json_text_as_tf_serving_writes_them():
+    """A table model's columns come back as text, in both REST formats."""
+    from keras_infogan.serving.server import _outputs_to_json
+
+    outputs = {"colour": np.array([b"red", "gr\u00fcn".encode()], dtype=object), "size": np.array([1.5, np.nan])}
+    rows = json.loads(json.dumps(_outputs_to_json(outputs, row_format=True)))
+    assert [r["colour"] for r in rows["predictions"]] == ["red", "gr\u00fcn"]
+    columns = _outputs_to_json(outputs, row_format=False)["outputs"]
+    assert columns["colour"] == ["red", "gr\u00fcn"] and columns["size"][0] == 1.5

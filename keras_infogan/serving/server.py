@@ -401,15 +401,22 @@ def _columnar_to_inputs(inputs: Any, signature: _Signature) -> dict[str, np.ndar
     }
 
 
+def _to_list(value: np.ndarray) -> list[Any]:
+    """A tensor as JSON lists; strings (bytes) as UTF-8 text, as TF Serving writes them."""
+    if value.dtype.kind in "SO":
+        value = np.vectorize(lambda v: v.decode("utf-8", "replace") if isinstance(v, bytes) else v, otypes=[object])(value)
+    return value.tolist()
+
+
 def _outputs_to_json(outputs: dict[str, np.ndarray], row_format: bool) -> dict[str, Any]:
     """TF Serving's response body: `predictions` (row) or `outputs` (columnar)."""
     if not row_format:
         if len(outputs) == 1:
-            return {"outputs": next(iter(outputs.values())).tolist()}
-        return {"outputs": {name: value.tolist() for name, value in outputs.items()}}
+            return {"outputs": _to_list(next(iter(outputs.values())))}
+        return {"outputs": {name: _to_list(value) for name, value in outputs.items()}}
     if len(outputs) == 1:
-        return {"predictions": next(iter(outputs.values())).tolist()}
-    lists = {name: value.tolist() for name, value in outputs.items()}
+        return {"predictions": _to_list(next(iter(outputs.values())))}
+    lists = {name: _to_list(value) for name, value in outputs.items()}
     batch = len(next(iter(lists.values())))
     return {"predictions": [{name: col[i] for name, col in lists.items()} for i in range(batch)]}
 
