@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from keras_infogan.spec import LatentSpec
-from keras_infogan.tables import TableInfoGAN, networks, read_table, training_dataset
+from keras_infogan.tables import TableInfoGAN, networks, read_table, training_dataset, write_csv
 
 from conftest import tiny_model
 
@@ -135,17 +135,19 @@ def test_the_sample_command_writes_rows_that_meet_the_where(trained, tmp_path, c
 def test_train_table_writes_a_run_that_resumes_like_an_uninterrupted_one(tmp_path, capsys):
     from keras_infogan import cli, run
 
-    sample = os.path.join(os.path.dirname(__file__), "data", "adult_sample.csv")
-    args = ["train", "--table", "--dataset", sample, "--batch-size", "50", "--steps-per-epoch", "3", "--no-tensorboard",
-            "--discrete-columns", "education-num", "--verbose", "0"]
+    sample = str(tmp_path / "toy.csv")
+    write_csv({**toy_table(200), "grade": np.arange(200) % 3 + 1.0}, sample)
+    args = ["train", "--table", "--dataset", sample, "--batch-size", "50", "--steps-per-epoch", "2", "--no-tensorboard",
+            "--discrete-columns", "grade", "--noise", "8", "--verbose", "0"]
     whole, stopped = str(tmp_path / "whole"), str(tmp_path / "stopped")
     assert cli.main([*args, "--epochs", "2", "--run-dir", whole]) == 0
     said = capsys.readouterr().out
-    assert "Trained 2 epochs (to epoch 2/2, 6 steps)" in said and "rows/s" in said and "keras-infogan sample" in said
+    assert "Trained 2 epochs (to epoch 2/2, 4 steps)" in said and "rows/s" in said and "keras-infogan sample" in said
     config = run.read_config(whole)
-    assert config["recipe"]["adversarial_loss"] == "wasserstein" and config["spec"]["noise_dim"] == 128
+    assert config["recipe"]["adversarial_loss"] == "wasserstein" and config["spec"]["noise_dim"] == 8
+    assert config["spec"]["continuous"] == 2 and config["spec"]["categorical"] == []  # TABLE_SPEC's codes
     kinds = {c["name"]: c["kind"] for c in config["table"]["transformer"]["columns"]}
-    assert kinds["education-num"] == "discrete" and kinds["age"] == "continuous" and kinds["sex"] == "discrete"
+    assert kinds == {"x": "continuous", "u": "continuous", "colour": "discrete", "grade": "discrete"}
     assert sorted(os.listdir(whole)) == ["checkpoints", "config.json", "metrics.csv", "model.keras"]
 
     assert cli.main([*args, "--epochs", "1", "--run-dir", stopped]) == 0
@@ -155,8 +157,8 @@ def test_train_table_writes_a_run_that_resumes_like_an_uninterrupted_one(tmp_pat
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
 
     out = str(tmp_path / "rows.csv")
-    assert cli.main(["sample", os.path.join(whole, "model.keras"), out, "--n", "20", "--where", "education-num=9"]) == 0
-    assert np.all(read_table(out)["education-num"] == 9)
+    assert cli.main(["sample", os.path.join(whole, "model.keras"), out, "--n", "20", "--where", "grade=2"]) == 0
+    assert np.all(read_table(out)["grade"] == 2)
 
 
 @pytest.mark.once

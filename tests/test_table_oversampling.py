@@ -1,8 +1,8 @@
 """`TableOversampler` on a toy imbalanced table whose number column and
 text column depend on the class: it balances the classes with rows in X's
 form whose columns follow their class, drops into an imblearn Pipeline,
-saves and reloads, and refuses bad input in one line. One short fit per
-backend; the learning check once."""
+saves and reloads, and refuses bad input in one line. Once: the sampler is
+glue around `TableInfoGAN`, whose step `test_table_model` checks per backend."""
 
 import numpy as np
 import pytest
@@ -10,6 +10,8 @@ from imblearn.pipeline import Pipeline
 from sklearn.linear_model import LogisticRegression
 
 from keras_infogan.tables.oversampling import CLASS_COLUMN, TableOversampler
+
+pytestmark = pytest.mark.once
 
 MEANS = {0: -2.0, 1: 2.0}
 
@@ -41,7 +43,6 @@ def test_the_classes_come_out_balanced_in_xs_form(resampled):
     assert set(X_res["colour"][len(X) :]) <= {"red", "blue", "green"}
 
 
-@pytest.mark.once
 def test_new_rows_follow_their_class():
     X, y = toy()
     X_res, y_res = TableOversampler(epochs=100, batch_size=50, noise_dim=16, random_state=0, verbose=0).fit_resample(X, y)
