@@ -59,7 +59,7 @@ def test_a_plain_array_and_a_pipeline(resampled):
     )
     pipeline.fit(numbers, y)
     assert np.mean(pipeline.predict(numbers) == y) > 0.9
-    X_res, y_res = pipeline.named_steps["over"].fit_resample(numbers, y)
+    X_res, y_res = TableOversampler(model=pipeline.named_steps["over"].model_, random_state=0).fit_resample(numbers, y)
     assert X_res.shape == (800, 2) and X_res.dtype == numbers.dtype and np.bincount(y_res).tolist() == [400, 400]
 
 
