@@ -24,7 +24,7 @@ from typing import Any
 
 from keras_infogan import contract
 
-__all__ = ["export", "next_version"]
+__all__ = ["draw_latent_row", "export", "next_version"]
 
 
 def next_version(export_dir: str) -> int:
@@ -142,7 +142,7 @@ def _save_signatures(model: Any, path: str) -> None:
 
     @tf.function(input_signature=[tf.TensorSpec([None], contract.DTYPES["seed"], name="seed")])
     def sample(seed):
-        latent = tf.map_fn(lambda s: _draw_row(spec, s), seed, fn_output_signature=row)
+        latent = tf.map_fn(lambda s: draw_latent_row(spec, s), seed, fn_output_signature=row)
         return {"images": images_for(latent), **latent}
 
     @tf.function(input_signature=[tf.TensorSpec([None, h, w, c], contract.DTYPES["images"], name="images")])
@@ -166,7 +166,7 @@ def _save_signatures(model: Any, path: str) -> None:
             )
             with tf.control_dependencies([known]):
                 index = tf.argmax(tf.cast(matches, tf.int32), axis=1, output_type=tf.int32)
-            latent = tf.map_fn(lambda s: _draw_row(spec, s), seed, fn_output_signature=row)
+            latent = tf.map_fn(lambda s: draw_latent_row(spec, s), seed, fn_output_signature=row)
             latent["categorical"] = tf.concat([index[:, None], latent["categorical"][:, 1:]], axis=1)
             return {"images": images_for(latent), **latent}
 
@@ -174,7 +174,7 @@ def _save_signatures(model: Any, path: str) -> None:
     tf.saved_model.save(module, path, signatures=signatures)
 
 
-def _draw_row(spec: Any, seed: Any) -> dict[str, Any]:
+def draw_latent_row(spec: Any, seed: Any) -> dict[str, Any]:
     """One row of latents for one int64 seed, drawn in the graph by TF's
     stateless ops from `spec.draw`'s priors: the same seed, the same row."""
     import tensorflow as tf

@@ -11,6 +11,7 @@ To sample, conditions follow the data's own frequencies, or a `where`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -110,22 +111,26 @@ class ConditionSampler:
     def meets(self, matrix: np.ndarray, conditions: np.ndarray) -> np.ndarray:
         """Whether each row of `matrix` (the transformer's layout, read by
         each one-hot's largest entry) has the category its condition names."""
-        matrix, conditions = np.asarray(matrix), np.asarray(conditions)
+        matrix = np.asarray(matrix)
         met = np.zeros(len(matrix), dtype=bool)
-        for c in range(len(self.columns)):
-            wanted = conditions[:, self.offsets[c] : self.offsets[c + 1]]
-            named = wanted.max(axis=1) > 0
+        for c, wanted, named in self._named(conditions):
             met[named] = self._categories_in(matrix[named], c) == wanted[named].argmax(axis=1)
         return met
 
     def impose(self, matrix: np.ndarray, conditions: np.ndarray) -> np.ndarray:
         """`matrix` with each row's conditioned one-hot replaced by its condition's category."""
         out = np.array(matrix, dtype=np.float32)
-        for c, (start, width) in enumerate(self._spans):
-            wanted = np.asarray(conditions)[:, self.offsets[c] : self.offsets[c + 1]]
-            named = wanted.max(axis=1) > 0
+        for c, wanted, named in self._named(conditions):
+            start, width = self._spans[c]
             out[named, start : start + width] = wanted[named]
         return out
+
+    def _named(self, conditions: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Per condition column c: its slice of `conditions`, and which rows name a category of it."""
+        conditions = np.asarray(conditions)
+        for c in range(len(self.columns)):
+            wanted = conditions[:, self.offsets[c] : self.offsets[c + 1]]
+            yield c, wanted, wanted.max(axis=1) > 0
 
     def _categories_in(self, matrix: np.ndarray, c: int) -> np.ndarray:
         start, width = self._spans[c]

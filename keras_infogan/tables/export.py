@@ -37,7 +37,7 @@ def save_table_signatures(model: Any, path: str) -> None:
     """Writes `model`'s SavedModel (TensorFlow backend) to `path`."""
     import tensorflow as tf
 
-    from keras_infogan.saved_model import _draw_row
+    from keras_infogan.saved_model import draw_latent_row
 
     spec, sampler = model.spec, model.condition_sampler
     names = [output_name(c["name"]) for c in model.transformer.columns]
@@ -110,7 +110,7 @@ def save_table_signatures(model: Any, path: str) -> None:
         ]
     )
     def serving_default(seed, where_column, where_value):
-        latent = tf.map_fn(lambda s: _draw_row(spec, s), seed, fn_output_signature=row)
+        latent = tf.map_fn(lambda s: draw_latent_row(spec, s), seed, fn_output_signature=row)
         condition, index = conditions(seed, where_column, where_value)
         rows = model.call(tf.concat([spec.to_input(latent), condition], axis=1), training=False)
         return {**decode(rows, condition), **latent, "condition": index}

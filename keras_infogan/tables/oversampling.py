@@ -108,17 +108,17 @@ class TableOversampler(BaseOverSampler):
 
     def _check_X_y(self, X, y, accept_sparse=None):
         """X as given (a DataFrame, a structured array, or a 2-D array whose
-        columns are named x0, x1, ...); one label per row."""
+        columns are named x0, x1, ...): `_fit_resample` reads it, once."""
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        rows = table_length(_as_table(X))
-        if rows != len(y):
-            raise ValueError(f"X has {rows} rows but y has {len(y)} labels; give one label per row.")
         return X, y, binarize_y
 
     def _fit_resample(self, X, y):
         if self.batch_size % PAC:
             raise ValueError(f"batch_size {self.batch_size} does not split into packs of {PAC}; use a multiple of {PAC}.")
         table = _as_table(X)
+        rows = table_length(table)
+        if rows != len(y):
+            raise ValueError(f"X has {rows} rows but y has {len(y)} labels; give one label per row.")
         if CLASS_COLUMN in table:
             raise ValueError(f"X has a column named {CLASS_COLUMN!r}, which the sampler keeps for the class; rename it.")
         table[CLASS_COLUMN] = np.asarray(y)
