@@ -4,8 +4,8 @@ in a fresh process (the devices must exist before the backend starts).
 Usage: python devices_worker.py DIR   writes DIR/step_1.npz and DIR/step_2.npz (one
                                       step from fixed weights and latents on 1 and 2
                                       devices), then fits on 2 devices and saves
-                                      DIR/info_categorical.npy, DIR/model.keras, DIR/export/
-                                      (and under TensorFlow DIR/draws.npz: each replica's draws);
+                                      DIR/info_categorical.npy, DIR/model.keras (and under
+                                      TensorFlow DIR/export/ and DIR/draws.npz: each replica's draws);
                                       then `keras-infogan train` on one device count, resumed
                                       on the other (DIR/run/)
 """
@@ -50,7 +50,8 @@ def fit(folder: str) -> None:
     history = model.fit(shapes_images(128), batch_size=32, epochs=6, verbose=0).history
     np.save(os.path.join(folder, "info_categorical.npy"), np.array(history["info_categorical"]))
     model.save(os.path.join(folder, "model.keras"))
-    saved_model.export(model, os.path.join(folder, "export"))
+    if keras.backend.backend() == "tensorflow":  # Mirrored variables; a JAX model exports from its .keras file alone.
+        saved_model.export(model, os.path.join(folder, "export"))
 
 
 def command_line(folder: str) -> None:
