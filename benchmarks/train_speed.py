@@ -3,7 +3,7 @@
 Each backend runs in its own process (Keras picks its backend at import),
 once per precision (float32, bf16) and IIC weight (0: the paper's
 objective, which the yardstick computes; 1: the default recipe's term, a
-second pass through D's trunk, over the `--iic-fractions` of the batch). Each times `fit` epochs of a fixed number
+second pass through D's trunk). Each times `fit` epochs of a fixed number
 of steps on the paper's MNIST networks and spec, after one warm-up epoch
 (compilation), and reports the median images/s and the peak resident
 memory. The yardstick, benchmarks/torch_baseline.py, runs in the same
@@ -46,9 +46,7 @@ def cpu() -> str:
     return f"{model}; {os.cpu_count()} cores; bfloat16 instructions: {', '.join(bf16) or 'none'}"
 
 
-def measure_backend(
-    data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float, iic_fraction: float, precision: str
-) -> dict:
+def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float, precision: str) -> dict:
     """Runs in a child process whose KERAS_BACKEND is already set."""
     import keras
     import numpy as np
@@ -58,7 +56,7 @@ def measure_backend(
     images, _ = ki.data.load_arrays(data)
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0, precision=precision)
-    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight, iic_fraction=iic_fraction)
+    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight)
     times: list[float] = []
 
     class Timer(keras.callbacks.Callback):
@@ -82,12 +80,12 @@ def measure_backend(
     }
 
 
-def run_child(backend: str, args: argparse.Namespace, batch_size: int, precision: str, iic_weight: float, iic_fraction: float) -> dict:
+def run_child(backend: str, args: argparse.Namespace, batch_size: int, precision: str, iic_weight: float) -> dict:
     env = dict(os.environ, KERAS_BACKEND=backend)
     cmd = [
         sys.executable, __file__, "--child", "--data", args.data, "--steps", str(args.steps),
         "--repeats", str(args.repeats), "--batch-sizes", str(batch_size), "--jit", args.jit,
-        "--iic-weights", str(iic_weight), "--iic-fractions", str(iic_fraction), "--precisions", precision,
+        "--iic-weights", str(iic_weight), "--precisions", precision,
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -117,16 +115,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs (median reported)")
     parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--iic-weights", type=float, nargs="+", default=[0.0, 1.0], help="the backends' IIC weights (0: the yardstick's objective)")
-    parser.add_argument("--iic-fractions", type=float, nargs="+", default=[1.0], help="with an IIC weight: the shares of the batch it reads twice")
     parser.add_argument("--precisions", nargs="+", choices=["float32", "bf16"], default=["float32", "bf16"])
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-device", default="cpu", help="the hand-written loop's torch device (cuda on a GPU machine)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = measure_backend(
-            args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weights[0], args.iic_fractions[0], args.precisions[0]
-        )
+        result = measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weights[0], args.precisions[0])
         print(json.dumps(result))
         return
     print(f"CPU: {cpu()}\n")
@@ -140,12 +135,10 @@ def main() -> None:
                 b = run_baseline(args, batch_size, precision)
                 base = base or b  # the float32 loop when it runs, else the first
                 rows.append(("hand-written torch", b["median_images_per_s"], b["images_per_s"], b["peak_rss_mib"]))
-            runs = [(w, f) for w in args.iic_weights for f in (args.iic_fractions if w else [1.0])]
-            for iic_weight, iic_fraction in runs:
+            for iic_weight in args.iic_weights:
                 for backend in args.backends:
-                    r = run_child(backend, args, batch_size, precision, iic_weight, iic_fraction)
+                    r = run_child(backend, args, batch_size, precision, iic_weight)
                     name = f"keras-infogan {backend}" + (f" + IIC {iic_weight:g}" if iic_weight else "")
-                    name += f" on {iic_fraction:g} of the batch" if iic_fraction != 1 else ""
                     rows.append((name, r["images_per_s"], r["runs"], r["peak_rss_mib"]))
             for name, rate, runs, rss in rows:
                 ratio = f"{rate / base['median_images_per_s']:.2f}x" if base else "-"

@@ -364,10 +364,9 @@ class InfoGAN(keras.Model):
                     "iic_augmentation='auto' is decided by fit from the training images; train with fit, "
                     f"or compile with one of {list(augment.AUGMENTATIONS)}."
                 )
-            rows = _iic_rows(real, recipe.iic_fraction)
-            augmented = augment.AUGMENTATIONS[recipe.iic_augmentation](real[:rows], self.seed_generator)
+            augmented = augment.AUGMENTATIONS[recipe.iic_augmentation](real, self.seed_generator)
             iic = losses.invariant_information_loss(
-                self.q_outputs(real_features, training=True)[0][:rows],
+                self.q_outputs(real_features, training=True)[0],
                 self.q_outputs(self.discriminator_trunk(augmented, training=True), training=True)[0],
                 self.spec.categorical,
             )
@@ -604,17 +603,6 @@ class InfoGAN(keras.Model):
         for key in ("generator", "discriminator_trunk", "spec"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
-
-
-def _iic_rows(real: Any, fraction: float) -> Any:
-    """How many of the batch's first rows the IIC term reads twice: an int
-    where the batch size is known when tracing, else a scalar tensor."""
-    if fraction == 1:
-        return None
-    n = real.shape[0]
-    if n is not None:
-        return max(1, int(np.ceil(n * fraction)))
-    return ops.maximum(ops.cast(ops.ceil(ops.cast(ops.shape(real)[0], "float32") * fraction), "int32"), 1)
 
 
 def _images_of(data: Any) -> np.ndarray:

@@ -127,10 +127,6 @@ class Recipe:
         default=None,
         metadata=_help("weight of the IIC term on real images, beyond the paper; None: 1 with a categorical code read in D's update, else 0; 0: the paper's objective"),
     )
-    iic_fraction: float = field(
-        default=1.0,
-        metadata=_help("share of each real batch that the IIC term also reads augmented (its first rows; batches come shuffled)"),
-    )
     supervised_weight: float = field(
         default=1.0,
         metadata=_help(
@@ -159,8 +155,6 @@ class Recipe:
             value = getattr(self, name)
             if value is not None and not value >= 0:
                 raise ValueError(f"{name} must be >= 0 (0 turns the term off), got {value!r}.")
-        if not 0 < self.iic_fraction <= 1:
-            raise ValueError(f"iic_fraction must be in (0, 1], got {self.iic_fraction!r}.")
         check_choice("adversarial_loss", self.adversarial_loss, ADVERSARIAL_LOSSES)
         check_choice("gradient_penalty", self.gradient_penalty, PENALTIES)
         if self.gradient_penalty == "none" and self.penalty_weight:

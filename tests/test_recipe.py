@@ -34,7 +34,6 @@ def test_defaults_resolve_for_the_spec():
         ({"fixed_std": -1.0}, "fixed_std must be positive"),
         ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
         ({"iic_weight": -1.0}, "iic_weight must be >= 0"),
-        ({"iic_fraction": 0.0}, r"iic_fraction must be in \(0, 1\], got 0.0"),
         ({"categorical_loss": "hinge"}, r"Unknown categorical_loss 'hinge'; choose one of \['softmax', 'sigmoid'\]"),
         ({"adversarial_loss": "wgan"}, "Unknown adversarial_loss 'wgan'"),
         ({"iic_augmentation": "slant"}, "iic_augmentation 'slant' was retired"),
