@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     )
     if args.labels_per_class:
         labels = ki.data.labelled_subset(train_labels, args.labels_per_class, seed).astype("int32")
-        ds = epoch_dataset(train_images, args.batch_size, args.iterations, seed, 0, 1, labels, args.labelled_per_batch)
+        ds = epoch_dataset(train_images, args.batch_size, args.iterations, seed, 0, 1, labels)
     else:
         ds = ki.data.load(train_images, batch_size=args.batch_size, seed=seed).repeat()
     start = time.perf_counter()
@@ -177,7 +177,6 @@ def main() -> None:
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--labels-per-class", type=int, metavar="N", help="train with N labels per class (semi-supervised)")
-    parser.add_argument("--labelled-per-batch", type=int, default=0, metavar="K", help="with --labels-per-class: K labelled rows in every batch")
     parser.add_argument("--sample-quality", action="store_true", help="Frechet distance and class agreement at the end")
     args = parser.parse_args()
     if args.save_dir:

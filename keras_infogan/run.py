@@ -89,10 +89,6 @@ class RunSettings:
     labels_per_class: int | None = field(
         default=None, metadata={"help": "train with N labels per class, a class-balanced subset drawn with --seed; the rest unlabelled"}
     )
-    labelled_per_batch: int = field(
-        default=0,
-        metadata={"help": "with --labels-per-class: rows of every batch drawn from the labelled images, so that few labels reach every step"},
-    )
     table: bool = field(
         default=False,
         metadata={"help": "the dataset is a CSV table (plain or .gz): train a TableInfoGAN with CTGAN's data handling and recipe"},
@@ -111,11 +107,6 @@ class RunSettings:
             value = getattr(self, name)
             if value is not None and not value >= 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if self.labelled_per_batch:
-            if self.labels_per_class is None:
-                raise ValueError("labelled_per_batch draws from the images that --labels-per-class labels; add it, or leave labelled_per_batch at 0.")
-            if not 0 < self.labelled_per_batch < self.batch_size:
-                raise ValueError(f"labelled_per_batch must be between 0 and batch_size - 1 ({self.batch_size - 1}), got {self.labelled_per_batch}.")
         for name in ("discrete_columns", "continuous_columns"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -271,7 +262,6 @@ def epoch_dataset(
     first_epoch: int,
     epochs: int,
     labels: np.ndarray | None = None,
-    labelled_per_batch: int = 0,
 ) -> tf.data.Dataset:
     """Batches for epochs `first_epoch..epochs-1`, as one `tf.data.Dataset`
     of images, or of (images, labels) pairs when `labels` are given.
@@ -279,27 +269,21 @@ def epoch_dataset(
     Epoch e is `steps_per_epoch` batches taken from permutations of the images
     seeded by (seed, e) alone, so a resumed run sees the same batches as an
     uninterrupted one. Use it with `fit(steps_per_epoch=steps_per_epoch)`.
-
-    With `labelled_per_batch` k, k rows of every batch are drawn from the
-    labelled rows (label not -1), spread over the batch's positions, so that a
-    few labels per class reach Q's cross-entropy at every step rather than a
-    fraction of an image per batch.
     """
+    n = len(images)
+    passes = math.ceil(steps_per_epoch * batch_size / n)
     stored = tf.constant(np.round(np.asarray(images) * 255).astype(np.uint8))
-    pool = _labelled_pool(labels, labelled_per_batch, batch_size)
-    everything = np.arange(len(images))
 
     @tf.autograph.experimental.do_not_convert  # Plain ops: nothing to convert.
     def epoch_indices(epoch):
-        seed_e = tf.stack([tf.constant(seed, tf.int64), epoch])
-        order = _permutations(everything, steps_per_epoch * (batch_size - labelled_per_batch), seed_e)
-        order = tf.reshape(order, (steps_per_epoch, batch_size - labelled_per_batch))
-        if labelled_per_batch:
-            extra = _permutations(pool, steps_per_epoch * labelled_per_batch, tf.random.experimental.stateless_fold_in(seed_e, 1))
-            order = tf.concat([order, tf.reshape(extra, (steps_per_epoch, labelled_per_batch))], axis=1)
-            positions = tf.random.experimental.stateless_shuffle(tf.range(batch_size), seed=tf.random.experimental.stateless_fold_in(seed_e, 2))
-            order = tf.gather(order, positions, axis=1)
-        return tf.data.Dataset.from_tensor_slices(order)
+        orders = [
+            tf.random.experimental.stateless_shuffle(
+                tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch * passes + p])
+            )
+            for p in range(passes)
+        ]
+        order = tf.concat(orders, axis=0)[: steps_per_epoch * batch_size]
+        return tf.data.Dataset.from_tensor_slices(tf.reshape(order, (steps_per_epoch, batch_size)))
 
     stored_labels = None if labels is None else tf.constant(np.asarray(labels, "int32"))
 
@@ -310,31 +294,6 @@ def epoch_dataset(
 
     ds = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_indices)
     return ds.map(batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
-
-
-def _labelled_pool(labels: np.ndarray | None, labelled_per_batch: int, batch_size: int) -> np.ndarray:
-    """The rows `epoch_dataset` draws its labelled share from."""
-    if not labelled_per_batch:
-        return np.zeros(0, "int64")
-    if not 0 < labelled_per_batch < batch_size:
-        raise ValueError(f"labelled_per_batch must be between 1 and batch_size - 1 ({batch_size - 1}), got {labelled_per_batch}.")
-    pool = np.flatnonzero(np.asarray(labels) >= 0) if labels is not None else np.zeros(0, "int64")
-    if not len(pool):
-        raise ValueError("labelled_per_batch draws from the labelled rows, and there are none: give labels or set it to 0.")
-    return pool
-
-
-def _permutations(rows: np.ndarray, count: int, seed: tf.Tensor) -> tf.Tensor:
-    """The first `count` entries of back-to-back permutations of `rows`,
-    the p-th seeded by (seed[0], seed[1] * passes + p)."""
-    n = len(rows)
-    passes = math.ceil(count / n)
-    orders = [
-        tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=tf.stack([seed[0], seed[1] * passes + p]))
-        for p in range(passes)
-    ]
-    orders = [tf.gather(tf.constant(rows, tf.int64), order) for order in orders]
-    return tf.concat(orders, axis=0)[:count]
 
 
 def train(
@@ -408,8 +367,7 @@ def train(
             batches = training_dataset(table, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch)
         else:
             batches = epoch_dataset(
-                images, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch, settings.epochs, labels,
-                settings.labelled_per_batch,
+                images, settings.batch_size, settings.steps_per_epoch, settings.seed, initial_epoch, settings.epochs, labels
             )
         model.fit(
             batches,

@@ -265,7 +265,6 @@ def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
         (["train", "--dataset", "{npz}", "--labels", "all", "--run-dir", "{tmp}/r"], "needs a source with one class per image"),
         (["train", "--dataset", "{npz}", "--labels", "all", "--labels-per-class", "2", "--run-dir", "{tmp}/r"], "exclude each other"),
         (["train", "--dataset", "{npz}", "--class-names", "a", "b", "c", "--run-dir", "{tmp}/r"], "Class names name the classes that labels steer"),
-        (["train", "--dataset", "{npz}", "--labelled-per-batch", "8", "--run-dir", "{tmp}/r"], "draws from the images that --labels-per-class labels"),
     ],
 )
 def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phrase):
@@ -283,12 +282,11 @@ def test_labels_per_class_train_the_first_code(shapes_npz, tmp_path, capsys):
         shape = ki.data.make_shapes(256, size=16, seed=0)[1]["shape"]
         np.savez(labelled, x_train=f["x_train"], y_train=shape, class_names=np.array(names))
     path = str(tmp_path / "run")
-    assert cli.main(["train", "--dataset", labelled, *TINY, "--labels-per-class", "4", "--labelled-per-batch", "8", "--run-dir", path]) == 0
+    assert cli.main(["train", "--dataset", labelled, *TINY, "--labels-per-class", "4", "--run-dir", path]) == 0
     assert "Labels: 12 of 256 images labelled" in capsys.readouterr().out
     with open(os.path.join(path, "config.json")) as f:
         config = json.load(f)
-    assert config["run"]["labels_per_class"] == 4 and config["run"]["labelled_per_batch"] == 8
-    assert config["model"]["class_names"] == names
+    assert config["run"]["labels_per_class"] == 4 and config["model"]["class_names"] == names
     assert float(csv_rows(os.path.join(path, "metrics.csv"))[-1]["supervised_loss"]) > 0
     # The class by name, as by index; the grids' row labels and encode's column name it.
     model = os.path.join(path, "model.keras")

@@ -9,7 +9,6 @@ from keras import ops
 import keras_infogan as ki
 from conftest import SIDE, tiny_model, tiny_spec
 from keras_infogan import losses
-from keras_infogan.run import epoch_dataset
 
 
 def bands(n):
@@ -42,32 +41,6 @@ def test_labelled_subset_keeps_n_per_class_drawn_with_the_seed():
     assert not np.array_equal(kept, ki.data.labelled_subset(labels, 3, seed=2))
     with pytest.raises(ValueError, match="class 0 has 50 labelled rows, fewer than 60"):
         ki.data.labelled_subset(labels, 60)
-
-
-@pytest.mark.once
-def test_a_labelled_share_puts_k_labelled_rows_in_every_batch_and_resumes_exactly():
-    n, steps, batch, k = 240, 12, 16, 4
-    images = (np.arange(n) / 255.0).reshape(n, 1, 1, 1).astype("float32")  # Image i holds i.
-    labels = np.full(n, -1, "int32")
-    pool = np.random.default_rng(0).choice(n, 9, replace=False)
-    labels[pool] = pool  # A labelled row's label is its index, to find it in the batches.
-    batches = list(epoch_dataset(images, batch, steps, 3, 0, 2, labels, labelled_per_batch=k))
-    rows = np.stack([np.rint(np.asarray(x).reshape(-1) * 255).astype(int) for x, _ in batches])
-    read = np.stack([np.asarray(y) for _, y in batches])
-    assert np.array_equal(read, labels[rows]), "each row keeps its own label"
-    assert np.all(np.sum(read >= 0, axis=1) >= k)  # Chance alone gives 0.6 labelled rows per batch.
-    share = rows[:steps][labels[rows[:steps]] >= 0]  # Epoch 0, the share and any drawn by chance.
-    drawn = np.bincount(share, minlength=n)[pool]
-    assert drawn.min() >= steps * k // len(pool)  # Whole permutations of the pool.
-    resumed = list(epoch_dataset(images, batch, steps, 3, 1, 2, labels, labelled_per_batch=k))
-    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches[steps:], resumed))
-    plain = [np.asarray(x) for x, _ in epoch_dataset(images, batch, steps, 3, 0, 1, labels)]
-    assert all(np.array_equal(a, b) for a, b in zip(plain, epoch_dataset(images, batch, steps, 3, 0, 1)))
-    assert sum(np.sum(labels[np.rint(x.reshape(-1) * 255).astype(int)] >= 0) for x in plain) < steps * k / 4
-    with pytest.raises(ValueError, match="draws from the labelled rows, and there are none"):
-        epoch_dataset(images, batch, steps, 3, 0, 1, np.full(n, -1), labelled_per_batch=k)
-    with pytest.raises(ValueError, match="between 1 and batch_size - 1"):
-        epoch_dataset(images, batch, steps, 3, 0, 1, labels, labelled_per_batch=batch)
 
 
 def test_labels_make_the_code_mean_the_class():
