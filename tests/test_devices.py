@@ -26,9 +26,8 @@ PARITY_ATOL = 1e-6
 
 
 def environment(backend: str) -> dict:
-    return dict(
-        os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", XLA_FLAGS="--xla_force_host_platform_device_count=2"
-    )
+    xla_flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2".strip()
+    return dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", XLA_FLAGS=xla_flags)
 
 
 def side_by_side(commands: dict[str, list[str]]) -> None:
