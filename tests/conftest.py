@@ -1,11 +1,18 @@
-"""Shared fixtures: tiny networks and data made on the fly, and the `once` marker.
+"""Shared fixtures: tiny networks and data made on the fly, and the `once` and
+`xla` markers.
 
 Tests marked `once` check what does not depend on Keras' backend (numpy
 metrics, data parsing, records, the serving server, the cross-backend
 comparisons that start every backend themselves): `run_all_backends.sh` runs
 them in the tensorflow session only.
+
+Under tensorflow, the models a test builds in its own process compile their
+steps without XLA: for these tiny networks XLA's compile is half the session's
+time. The library's default (XLA) runs in the tests marked `xla` and in every
+process a test starts (the command line, the cross-backend and device workers).
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -24,6 +31,43 @@ SIDE = 16  # Tiny DCGAN-style networks: 16x16 images, 8 filters.
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "once: does not depend on the Keras backend; run in one backend's session")
+    config.addinivalue_line("markers", "xla: compiles with the library's default under tensorflow (XLA)")
+
+
+_DEFAULT_COMPILE = ki.InfoGAN.compile
+
+
+def _compile_without_xla(self, *args, **kwargs):
+    kwargs.setdefault("jit_compile", False)
+    return _DEFAULT_COMPILE(self, *args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tensorflow_compiles_without_xla():
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ki.InfoGAN, "compile", _compile_without_xla)
+        yield
+
+
+@contextlib.contextmanager
+def library_compile():
+    """The library's own compile (XLA under tensorflow), for a model that must
+    match one trained in another process."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ki.InfoGAN, "compile", _DEFAULT_COMPILE)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _xla_where_marked(request):
+    if request.node.get_closest_marker("xla"):
+        with library_compile():
+            yield
+    else:
+        yield
 
 
 def tiny_spec(**overrides) -> ki.LatentSpec:

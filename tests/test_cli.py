@@ -26,6 +26,8 @@ import keras_infogan as ki
 from keras_infogan import callbacks, cli, grids, run
 from keras_infogan.recipe import Recipe
 
+from conftest import library_compile
+
 TINY = [
     "--noise", "4", "--categorical", "3", "--continuous", "2", "--q-hidden", "16",
     "--batch-size", "32", "--steps-per-epoch", "3", "--seed", "1",
@@ -104,9 +106,11 @@ def tiny(shapes_npz):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, tiny):
-    """A 3-epoch run, uninterrupted: the reference the other runs are compared to."""
+    """A 3-epoch run, uninterrupted: the reference the other runs are compared to
+    (one of them trained in another process, so this one compiles as that one does)."""
     path = str(tmp_path_factory.mktemp("runs") / "full")
-    assert cli.main(["train", *tiny, "--epochs", "3", "--run-dir", path]) == 0
+    with library_compile():
+        assert cli.main(["train", *tiny, "--epochs", "3", "--run-dir", path]) == 0
     return path
 
 
@@ -150,6 +154,7 @@ def test_grids_have_the_expected_size_and_differ_between_values(run_dir):
     assert sweep.size == expected_grid_size(rows=4, cols=5)  # --grid-samples rows, --grid-steps columns.
 
 
+@pytest.mark.xla
 def test_a_killed_run_resumed_for_longer_ends_like_an_uninterrupted_run(run_dir, tiny, tmp_path, capsys):
     """Also the reproducibility test: the killed run trained its first epoch
     from scratch in another process with the same --seed; and the resumed run

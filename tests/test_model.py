@@ -127,6 +127,15 @@ def test_compile_resolves_the_recipe(model):
     assert no_codes.recipe.iic_weight == 0.0
 
 
+@pytest.mark.xla
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="XLA on one CPU device is tensorflow's choice")
+def test_tensorflow_compiles_the_step_with_xla_on_one_device(model):
+    model.compile()
+    assert model.jit_compile is True
+    model.compile(run_eagerly=True)
+    assert model.jit_compile is False
+
+
 @pytest.mark.parametrize(
     "options, phrase",
     [

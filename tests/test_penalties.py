@@ -62,6 +62,7 @@ def test_penalty_and_its_weight_gradient_on_a_linear_critic(kind):
     ],
     ids=lambda o: o["gradient_penalty"],
 )
+@pytest.mark.xla
 def test_a_short_fit_lowers_the_critics_penalty(options):
     model = tiny_model()
     # D at 5x the default: the penalty falls within a few steps. The IIC term, which
