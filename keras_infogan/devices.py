@@ -33,7 +33,16 @@ from typing import Any
 
 import keras
 
-__all__ = ["check_batch", "current_engine", "data_parallel", "device_names", "replicas", "synchronized_batch_norm", "virtual_cpus"]
+__all__ = [
+    "batch_norm_as_built_here",
+    "check_batch",
+    "current_engine",
+    "data_parallel",
+    "device_names",
+    "replicas",
+    "synchronized_batch_norm",
+    "virtual_cpus",
+]
 
 
 def device_names(count: int) -> list[str]:
@@ -125,6 +134,21 @@ def synchronized_batch_norm() -> bool:
     otherwise normalise with its own slice of the batch (JAX computes the
     global batch's statistics by itself)."""
     return keras.backend.backend() == "tensorflow" and replicas() > 1
+
+
+def batch_norm_as_built_here(config: Any) -> Any:
+    """A serialized network's config with each batch norm synchronized as one
+    built here would be: how many replicas shared its statistics is a property
+    of the run that saved it, and Keras refuses `synchronized=True` off
+    TensorFlow, so a model saved from several devices loads on one, on any backend."""
+    if isinstance(config, list):
+        return [batch_norm_as_built_here(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    config = {key: batch_norm_as_built_here(value) for key, value in config.items()}
+    if config.get("class_name") == "BatchNormalization" and isinstance(config.get("config"), dict):
+        config["config"] = {**config["config"], "synchronized": synchronized_batch_norm()}
+    return config
 
 
 def virtual_cpus(count: int) -> None:

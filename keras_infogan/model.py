@@ -600,8 +600,9 @@ class InfoGAN(keras.Model):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "InfoGAN":
         config = dict(config)
-        for key in ("generator", "discriminator_trunk", "spec"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for key in ("generator", "discriminator_trunk"):
+            config[key] = keras.saving.deserialize_keras_object(devices.batch_norm_as_built_here(config[key]))
+        config["spec"] = keras.saving.deserialize_keras_object(config["spec"])
         return cls(**config)
 
 

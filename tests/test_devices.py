@@ -90,6 +90,21 @@ def test_the_command_line_resumes_on_another_number_of_devices(worked, engine):
         assert [line.split(",")[0] for line in f.read().splitlines()[1:]] == ["1", "2"]
 
 
+def test_a_model_saved_with_synchronized_batch_norm_loads_as_built_here(model):
+    """A TensorFlow run on several devices saves its batch norms synchronized;
+    the model loads on one device, under any backend."""
+    text = json.dumps(keras.saving.serialize_keras_object(model))
+    assert '"synchronized": false' in text
+    loaded = keras.saving.deserialize_keras_object(json.loads(text.replace('"synchronized": false', '"synchronized": true')))
+    norms = [
+        layer
+        for network in (loaded.generator, loaded.discriminator_trunk)
+        for layer in network.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    assert norms and not any(norm.synchronized for norm in norms)
+
+
 def test_a_batch_that_does_not_split_evenly_is_refused():
     with pytest.raises(ValueError, match="A global batch of 33 does not split evenly across 2 devices; use a batch size that is a multiple of 2"):
         devices.check_batch(33, 2)
