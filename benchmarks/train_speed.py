@@ -6,7 +6,9 @@ objective, which the yardstick computes; 1: the default recipe's term, a
 second pass through D's trunk). Each times `fit` epochs of a fixed number
 of steps on the paper's MNIST networks and spec, after one warm-up epoch
 (compilation), and reports the median images/s and the peak resident
-memory. The yardstick, benchmarks/torch_baseline.py, runs in the same
+memory. `--losses` times the adversarial losses of the loss table instead of
+the default's alone (an iteration is one G update: WGAN-GP's holds five D
+updates). The yardstick, benchmarks/torch_baseline.py, runs in the same
 invocation, in float32 and with bfloat16 autocast. The header names the CPU
 and its bfloat16 instructions.
 
@@ -26,6 +28,15 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The loss table's objectives, as recipe options (the command-line flags of BENCHMARKS.md).
+LOSSES = {
+    "nonsaturating": {},
+    "lsgan": {"adversarial_loss": "lsgan"},
+    "hinge": {"adversarial_loss": "hinge"},
+    "wgan-gp": {"adversarial_loss": "wasserstein", "gradient_penalty": "wgan-gp", "n_critic": 5, "beta_2": 0.9},
+    "dragan": {"gradient_penalty": "dragan"},
+    "r1": {"gradient_penalty": "r1"},
+}
 
 
 def cpu() -> str:
@@ -46,7 +57,9 @@ def cpu() -> str:
     return f"{model}; {os.cpu_count()} cores; bfloat16 instructions: {', '.join(bf16) or 'none'}"
 
 
-def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float, precision: str) -> dict:
+def measure_backend(
+    data: str, batch_size: int, steps: int, repeats: int, jit: str, iic_weight: float, precision: str, loss: str
+) -> dict:
     """Runs in a child process whose KERAS_BACKEND is already set."""
     import keras
     import numpy as np
@@ -56,7 +69,7 @@ def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: s
     images, _ = ki.data.load_arrays(data)
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
     model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0, precision=precision)
-    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight)
+    model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight, **LOSSES[loss])
     times: list[float] = []
 
     class Timer(keras.callbacks.Callback):
@@ -80,12 +93,12 @@ def measure_backend(data: str, batch_size: int, steps: int, repeats: int, jit: s
     }
 
 
-def run_child(backend: str, args: argparse.Namespace, batch_size: int, precision: str, iic_weight: float) -> dict:
+def run_child(backend: str, args: argparse.Namespace, batch_size: int, precision: str, iic_weight: float, loss: str) -> dict:
     env = dict(os.environ, KERAS_BACKEND=backend)
     cmd = [
         sys.executable, __file__, "--child", "--data", args.data, "--steps", str(args.steps),
         "--repeats", str(args.repeats), "--batch-sizes", str(batch_size), "--jit", args.jit,
-        "--iic-weights", str(iic_weight), "--precisions", precision,
+        "--iic-weights", str(iic_weight), "--precisions", precision, "--losses", loss,
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -116,17 +129,18 @@ def main() -> None:
     parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--iic-weights", type=float, nargs="+", default=[0.0, 1.0], help="the backends' IIC weights (0: the yardstick's objective)")
     parser.add_argument("--precisions", nargs="+", choices=["float32", "bf16"], default=["float32", "bf16"])
+    parser.add_argument("--losses", nargs="+", choices=list(LOSSES), default=["nonsaturating"], help="the adversarial losses to time")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-device", default="cpu", help="the hand-written loop's torch device (cuda on a GPU machine)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weights[0], args.precisions[0])
+        result = measure_backend(args.data, args.batch_sizes[0], args.steps, args.repeats, args.jit, args.iic_weights[0], args.precisions[0], args.losses[0])
         print(json.dumps(result))
         return
     print(f"CPU: {cpu()}\n")
-    print("| batch | runner | precision | images/s (median) | runs | vs. hand-written float32 torch | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| batch | runner | precision | images/s (median) | runs | vs. hand-written float32 torch | s / 1000 iterations | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for batch_size in args.batch_sizes:
         base = None
         for precision in args.precisions:
@@ -136,14 +150,17 @@ def main() -> None:
                 base = base or b  # the float32 loop when it runs, else the first
                 rows.append(("hand-written torch", b["median_images_per_s"], b["images_per_s"], b["peak_rss_mib"]))
             for iic_weight in args.iic_weights:
-                for backend in args.backends:
-                    r = run_child(backend, args, batch_size, precision, iic_weight)
-                    name = f"keras-infogan {backend}" + (f" + IIC {iic_weight:g}" if iic_weight else "")
-                    rows.append((name, r["images_per_s"], r["runs"], r["peak_rss_mib"]))
+                for loss in args.losses:
+                    for backend in args.backends:
+                        r = run_child(backend, args, batch_size, precision, iic_weight, loss)
+                        name = f"keras-infogan {backend}" + (f" + IIC {iic_weight:g}" if iic_weight else "")
+                        name += f", {loss}" if args.losses != ["nonsaturating"] else ""
+                        rows.append((name, r["images_per_s"], r["runs"], r["peak_rss_mib"]))
             for name, rate, runs, rss in rows:
                 ratio = f"{rate / base['median_images_per_s']:.2f}x" if base else "-"
                 runs_s = ", ".join(f"{x:.0f}" for x in runs)
-                print(f"| {batch_size} | {name} | {precision} | {rate:.0f} | {runs_s} | {ratio} | {rss:.0f} |", flush=True)
+                per_1000 = 1000 * batch_size / rate
+                print(f"| {batch_size} | {name} | {precision} | {rate:.0f} | {runs_s} | {ratio} | {per_1000:.0f} | {rss:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
