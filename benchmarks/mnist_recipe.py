@@ -8,6 +8,11 @@ accuracy, and the grids (digit code rows; the continuous sweeps from -2 to 2).
 With `--save-dir`, the weights at the `--save-at` iterations, to evaluate again later.
 With `--labels-per-class N`, N training labels per class steer the code (semi-supervised):
 the points then also give Q's accuracy with no matching (`direct`).
+With `--checkpoint-dir`, each seed checkpoints there at every evaluation (the
+model, its optimizers and seed states, and the points so far), and the same
+command run again resumes it: a long table survives a stopped machine. Such a
+run draws its batches with `epoch_dataset` (epochs of `--eval-every` batches),
+so a resumed run sees the batches an uninterrupted one would.
 With `--sample-quality`, the end also gives TF-GAN's Frechet distance of 10,000
 generated images against the test images in a cached classifier's logits
 (`classifier.py`), and how often an image generated with code value k is
@@ -35,7 +40,9 @@ import numpy as np
 
 import keras_infogan as ki
 from keras_infogan import evaluation, flags, grids
+from keras_infogan.callbacks import Checkpoint
 from keras_infogan.data.kinds import describe
+from keras_infogan.files import write_atomically
 from keras_infogan.networks import WEIGHT_INITS
 from keras_infogan.precision import PRECISION, PRECISIONS
 from keras_infogan.recipe import Recipe
@@ -49,15 +56,26 @@ THRESHOLDS = (0.90, 0.95)
 
 class Progress(keras.callbacks.Callback):
     """Evaluates the codes every `every` iterations and stops after `iterations`;
-    with a `save_prefix`, saves the weights at the iterations in `save_at`."""
+    with a `save_prefix`, saves the weights at the iterations in `save_at`;
+    with a `points_path`, keeps its points there to resume from `points`."""
 
-    def __init__(self, images, labels, every: int, iterations: int, save_at=(), save_prefix=None, direct=False):
+    def __init__(
+        self, images, labels, every: int, iterations: int, save_at=(), save_prefix=None, direct=False, points_path=None, points=()
+    ):
         super().__init__()
         self.direct = direct
         self.images, self.labels = images, labels
         self.every, self.iterations = every, iterations
         self.save_at, self.save_prefix = set(save_at), save_prefix
-        self.step, self.train_s, self.points = 0, 0.0, []
+        self.points_path, self.points = points_path, list(points)
+        last = self.points[-1] if self.points else {"iteration": 0, "train_s": 0.0, "wall_s": 0.0}
+        self.step, self.train_s, self.wall_before = last["iteration"], last["train_s"], last["wall_s"]
+        self.wall_start = time.perf_counter()
+
+    @property
+    def wall_s(self) -> float:
+        """Seconds of this seed's training and evaluation, over every process that ran it."""
+        return self.wall_before + time.perf_counter() - self.wall_start
 
     def on_train_batch_begin(self, batch, logs=None):
         self.started = time.perf_counter()
@@ -72,12 +90,15 @@ class Progress(keras.callbacks.Callback):
                 "accuracy": round(acc, 4),
                 "mi_lower_bound": round(evaluation.mi_lower_bound(self.model, n=1000), 4),
                 "train_s": round(self.train_s, 1),
+                "wall_s": round(self.wall_s, 1),
             }
             if self.direct:
                 read = self.model.encode(self.images)["categorical"][:, 0]
                 point["direct"] = round(float(np.mean(read == self.labels)), 4)
             self.points.append(point)
             print("  " + json.dumps(point), flush=True)
+            if self.points_path:
+                write_atomically(self.points_path, json.dumps(self.points).encode())
         if self.save_prefix and self.step in self.save_at:
             self.model.save_weights(f"{self.save_prefix}_it{self.step}.weights.h5")
         if self.step >= self.iterations:
@@ -101,19 +122,36 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         recipe = dataclasses.replace(recipe, iic_augmentation=kind.augmentation)
     model.compile(recipe=recipe)
     test_images, test_labels = ki.data.load_arrays(args.data, split="test")
-    n = args.eval_images
     prefix = args.save_dir and os.path.join(args.save_dir, f"{keras.backend.backend()}_seed{seed}")
-    progress = Progress(
-        test_images[:n], test_labels[:n], args.eval_every, args.iterations, args.save_at, prefix, bool(args.labels_per_class)
-    )
+    labels = None
     if args.labels_per_class:
         labels = ki.data.labelled_subset(train_labels, args.labels_per_class, seed).astype("int32")
+    callbacks, resumed = [], {}
+    if args.checkpoint_dir:
+        directory = os.path.join(args.checkpoint_dir, f"{keras.backend.backend()}_seed{seed}")
+        checkpoint = Checkpoint(directory, keep=1)
+        done, epochs = checkpoint.restore(model), args.iterations // args.eval_every
+        resumed["points_path"] = os.path.join(directory, "points.json")
+        if done:
+            with open(resumed["points_path"]) as f:
+                resumed["points"] = [p for p in json.load(f) if p["iteration"] <= done * args.eval_every]
+            print(f"  resuming seed {seed} at iteration {done * args.eval_every}", flush=True)
+        ds = epoch_dataset(train_images, args.batch_size, args.eval_every, seed, done, epochs, labels)
+        fit = {"steps_per_epoch": args.eval_every, "epochs": epochs, "initial_epoch": done}
+        callbacks.append(checkpoint)
+    elif labels is not None:
         ds = epoch_dataset(train_images, args.batch_size, args.iterations, seed, 0, 1, labels)
+        fit = {"steps_per_epoch": args.iterations, "epochs": 1}
     else:
         ds = ki.data.load(train_images, batch_size=args.batch_size, seed=seed).repeat()
-    start = time.perf_counter()
-    model.fit(ds, steps_per_epoch=args.iterations, epochs=1, shuffle=False, verbose=0, callbacks=[progress])
-    wall = time.perf_counter() - start
+        fit = {"steps_per_epoch": args.iterations, "epochs": 1}
+    n = args.eval_images
+    progress = Progress(
+        test_images[:n], test_labels[:n], args.eval_every, args.iterations, args.save_at, prefix, labels is not None, **resumed
+    )
+    callbacks.insert(0, progress)  # Before the checkpoint, so that each checkpoint's points are on disk first.
+    if progress.step < args.iterations:
+        model.fit(ds, shuffle=False, verbose=0, callbacks=callbacks, **fit)
     quality = {}
     if args.sample_quality:
         reader = classifier.load(args.data)
@@ -134,7 +172,7 @@ def run(args: argparse.Namespace, seed: int) -> dict:
         "points": progress.points,
         "effects": evaluation.continuous_code_effects(model, seed=seed),
         **{f"time_to_{int(t * 100)}_s": _first_time(progress.points, t) for t in THRESHOLDS},
-        "wall_s": round(wall, 1),
+        "wall_s": round(progress.wall_s, 1),
         "train_s_per_1000": round(1000 * progress.points[-1]["train_s"] / progress.step, 1),
         **quality,
         "spec": spec.get_config(),
@@ -177,8 +215,11 @@ def main() -> None:
     parser.add_argument("--save-dir", metavar="DIR", help="save the weights here at --save-at")
     parser.add_argument("--save-at", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--labels-per-class", type=int, metavar="N", help="train with N labels per class (semi-supervised)")
+    parser.add_argument("--checkpoint-dir", metavar="DIR", help="checkpoint each seed here at every evaluation, and resume from it")
     parser.add_argument("--sample-quality", action="store_true", help="Frechet distance and class agreement at the end")
     args = parser.parse_args()
+    if args.checkpoint_dir and args.iterations % args.eval_every:
+        parser.error("--checkpoint-dir needs --iterations to be a multiple of --eval-every.")
     if args.save_dir:
         os.makedirs(args.save_dir, exist_ok=True)
     results = []
