@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+from keras_infogan.xla_devices import with_virtual_cpus
+
 
 def measure(count: int, batch_size: int, steps: int, repeats: int) -> dict:
     """Runs in a child whose backend and devices are set."""
@@ -83,8 +85,7 @@ def main() -> None:
     for backend in args.backends:
         for count in args.devices:
             env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-            virtual = f"--xla_force_host_platform_device_count={count} --xla_cpu_collective_call_terminate_timeout_seconds=600"
-            env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {virtual}".strip()
+            env["XLA_FLAGS"] = with_virtual_cpus(env.get("XLA_FLAGS", ""), count)
             command = [sys.executable, __file__, "--child", str(count), "--batch-size", str(args.batch_size),
                        "--steps", str(args.steps), "--repeats", str(args.repeats)]  # fmt: skip
             proc = subprocess.run(command, env=env, capture_output=True, text=True)

@@ -32,6 +32,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from keras_infogan.xla_devices import with_virtual_cpus
+
 __all__ = ["build_parser", "main"]
 
 PROG = "keras-infogan"
@@ -99,11 +101,8 @@ def _start_keras(argv: list[str]) -> None:
             raise UserError(f"the {backend} backend is not installed: `pip install {backend}`, or pick another --backend")
         os.environ["KERAS_BACKEND"] = backend
     count = _devices_asked(argv)
-    if count > 1 and "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
-        # Without accelerators, JAX can only split the CPU, and only before it starts.
-        # Virtual devices share the cores: let their collectives wait longer than XLA's 40 s.
-        flags = f"--xla_force_host_platform_device_count={count} --xla_cpu_collective_call_terminate_timeout_seconds=600"
-        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+    if count > 1:  # Without accelerators, JAX can only split the CPU, and only before it starts.
+        os.environ["XLA_FLAGS"] = with_virtual_cpus(os.environ.get("XLA_FLAGS", ""), count)
     with _native_stderr_off(unless="TF_CPP_MIN_LOG_LEVEL" in os.environ):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's errors reach Python as exceptions.
         import tensorflow as tf

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from keras_infogan import devices
+from keras_infogan.xla_devices import with_virtual_cpus
 
 from conftest import WORKER
 
@@ -26,7 +27,7 @@ PARITY_ATOL = 1e-6
 
 
 def environment(backend: str) -> dict:
-    xla_flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2".strip()
+    xla_flags = with_virtual_cpus(os.environ.get("XLA_FLAGS", ""), 2)
     return dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", XLA_FLAGS=xla_flags)
 
 
@@ -38,6 +39,11 @@ def side_by_side(commands: dict[str, list[str]]) -> None:
     for name, proc in procs.items():
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, f"{name} failed:\n{out[-2000:]}\n{err[-3000:]}"
+
+
+def test_the_virtual_cpu_flags_join_the_users_and_keep_a_count_they_set():
+    assert with_virtual_cpus("--xla_dump_to=/tmp/x", 2).split()[:2] == ["--xla_dump_to=/tmp/x", "--xla_force_host_platform_device_count=2"]
+    assert with_virtual_cpus("--xla_force_host_platform_device_count=4", 2) == "--xla_force_host_platform_device_count=4"
 
 
 @pytest.fixture(scope="module")
