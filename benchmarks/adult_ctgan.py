@@ -81,7 +81,7 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame, nominal: list[str]) -> 
     return {"column_shapes": float(props["Column Shapes"]), "column_pair_trends": float(props["Column Pair Trends"])}
 
 
-def train_ours(train: pd.DataFrame, args) -> tuple[float, pd.DataFrame, dict[str, float]]:
+def train_ours(train: pd.DataFrame, args) -> tuple[float, float, pd.DataFrame, dict[str, float]]:
     import keras
 
     from keras_infogan.spec import LatentSpec
@@ -89,7 +89,7 @@ def train_ours(train: pd.DataFrame, args) -> tuple[float, pd.DataFrame, dict[str
 
     keras.utils.set_random_seed(args.seed)
     start = time.perf_counter()
-    model, data = TableInfoGAN.for_table(train, LatentSpec(noise_dim=128, continuous=2), seed=args.seed)
+    model, data = TableInfoGAN.for_table(train, LatentSpec(noise_dim=128, categorical=[10], continuous=2), seed=args.seed)
     transform_s = time.perf_counter() - start
     model.compile()
     steps = args.epochs * math.ceil(len(train) / args.batch_size)
@@ -104,7 +104,7 @@ def train_ours(train: pd.DataFrame, args) -> tuple[float, pd.DataFrame, dict[str
     return transform_s, seconds, synthetic, met
 
 
-def train_ctgan(train: pd.DataFrame, nominal: list[str], args) -> tuple[float, pd.DataFrame, dict[str, float]]:
+def train_ctgan(train: pd.DataFrame, nominal: list[str], args) -> tuple[float, float, pd.DataFrame, dict[str, float]]:
     from ctgan import CTGAN
 
     from ctgan.data_transformer import DataTransformer

@@ -16,6 +16,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
@@ -39,7 +40,7 @@ VARIANTS = {
 def measure(variant: str, seed: int, args: argparse.Namespace) -> dict:
     run_dir = os.path.join(args.out, f"{variant.replace(' ', '_')}_seed{seed}")
     settings = run.RunSettings(epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, seed=seed, tensorboard=False)
-    model_options = {"q_hidden": 128, "weight_init": "glorot"}
+    model_options = {name: inspect.signature(InfoGAN).parameters[name].default for name in ("q_hidden", "weight_init")}
     config = run.new_config(settings, LatentSpec(**shapes.SPEC), VARIANTS[variant], GridSettings(), model_options, "benchmark")
     start = time.perf_counter()
     model = run.train(run_dir, config, verbose=0, print_fn=lambda line: None) if not os.path.exists(run_dir) else None

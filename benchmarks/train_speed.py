@@ -33,7 +33,15 @@ LOSSES = {
     "nonsaturating": {},
     "lsgan": {"adversarial_loss": "lsgan"},
     "hinge": {"adversarial_loss": "hinge"},
-    "wgan-gp": {"adversarial_loss": "wasserstein", "gradient_penalty": "wgan-gp", "n_critic": 5, "beta_2": 0.9},
+    "wgan-gp": {
+        "adversarial_loss": "wasserstein",
+        "gradient_penalty": "wgan-gp",
+        "n_critic": 5,
+        "d_learning_rate": 1e-4,
+        "g_learning_rate": 1e-4,
+        "beta_1": 0.0,
+        "beta_2": 0.9,
+    },
     "dragan": {"gradient_penalty": "dragan"},
     "r1": {"gradient_penalty": "r1"},
 }

@@ -20,7 +20,28 @@ _EXPORTS = {
     "GridSettings": "keras_infogan.grids",
     "export": "keras_infogan.saved_model",
 }
-_MODULES = ("augment", "callbacks", "contract", "data", "evaluation", "grids", "layers", "losses", "networks", "recipe", "run", "spec", "tables")
+_MODULES = (
+    "augment",
+    "callbacks",
+    "contract",
+    "data",
+    "devices",
+    "evaluation",
+    "grids",
+    "layers",
+    "losses",
+    "model",
+    "networks",
+    "oversampling",
+    "penalties",
+    "precision",
+    "recipe",
+    "run",
+    "saved_model",
+    "serving",
+    "spec",
+    "tables",
+)
 
 __all__ = sorted([*_EXPORTS, *_MODULES, "__version__"])
 

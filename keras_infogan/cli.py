@@ -42,7 +42,7 @@ TENSORFLOW_COMMANDS = ("export", "serve")  # They run under TensorFlow whatever 
 USAGE_ERROR = 2
 INTERRUPTED = 130
 # Spec flags and where their defaults come from: the shapes data's own spec,
-# else LatentSpec's (the paper's MNIST spec).
+# a table's TABLE_SPEC, else LatentSpec's (the paper's MNIST spec).
 SPEC_FLAGS = {"noise": "noise_dim", "categorical": "categorical", "continuous": "continuous"}
 
 
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser = _Parser(
         prog=PROG,
-        description="Train InfoGAN models and use them: generate, encode, traverse, evaluate, export, serve, oversample.",
+        description="Train InfoGAN models and use them: generate, sample, encode, traverse, evaluate, export, serve, oversample.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "examples:\n"
-            "  keras-infogan train                                   # shapes, a few minutes\n"
+            "  keras-infogan train                                   # shapes, about a minute\n"
             "  keras-infogan train --epochs 3                        # shapes, longer and sharper\n"
             "  keras-infogan train --dataset mnist.npz --epochs 11 --batch-size 128 \\\n"
             "      --run-dir runs/mnist                              # the paper's MNIST setup\n"
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
             type=int,
             nargs="*" if flag == "categorical" else None,
             metavar="K" if flag == "categorical" else "N",
-            help=f"{meanings[flag]} (default: {library}; on the shapes data {data})",
+            help=f"{meanings[flag]} (default: {library}; on the shapes data {data}; with --table, TableInfoGAN's)",
         )
     for prior, of in (("continuous_prior", "the continuous codes"), ("noise_prior", "the noise")):
         latent.add_argument(
@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with labels: the names of the first categorical code's values, in order, for generate --class, the grids "
         "and the export (default: the source's: a TFDS dataset's, the shapes data's, an .npz file's class_names)",
     )
-    flags.add_flags(train.add_argument_group("recipe"), Recipe)
+    flags.add_flags(train.add_argument_group("recipe", "with --table, CTGAN's recipe (TABLE_RECIPE) gives the defaults"), Recipe)
     grid = train.add_argument_group("traversal grids")
     flags.add_flags(grid, GridSettings, prefix="grid_")
     output = train.add_argument_group("run directory")
@@ -321,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="images to codes with Q, as CSV or JSON",
         description=(
-            "Read the codes of images with Q. Columns: index, file (for a folder), categorical_i, "
+            "Read the codes of images with Q. Columns: index, file (for a folder), categorical_i, class (models with class names), "
             "categorical_i_p<v> (the probability of each value), continuous_j, continuous_j_std. "
             "JSON holds one object per image with the same keys."
         ),
@@ -404,11 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="imbalanced-learn's sampling_strategy: auto, minority, not majority, all, a ratio (two classes) "
         "or CLASS=COUNT,... (default: auto)",
     )  # fmt: skip
-    oversample.add_argument("--method", choices=("generate", "interpolate"), default="generate", help="how new images are made (default: generate)")
+    oversample.add_argument("--method", choices=("generate", "interpolate"), help="how new images are made (default: InfoGANOversampler's)")
     oversample.add_argument("--model", metavar="MODEL", help="a trained .keras file to sample from instead of training one")
-    oversample.add_argument("--steps", type=_positive_int, metavar="N", help="training steps of a new model (default: 2000)")
-    oversample.add_argument("--batch-size", type=_positive_int, default=64, metavar="N", help="images per training step (default: 64)")
-    oversample.add_argument("--threshold", type=float, default=0.9, metavar="P", help="least probability of the class that Q must give a new image (default: 0.9)")
+    oversample.add_argument("--steps", type=_positive_int, metavar="N", help="training steps of a new model (default: InfoGANOversampler's)")
+    oversample.add_argument("--batch-size", type=_positive_int, metavar="N", help="images per training step (default: InfoGANOversampler's)")
+    oversample.add_argument("--threshold", type=float, metavar="P", help="least probability of the class that Q must give a new image (default: InfoGANOversampler's)")
     oversample.add_argument("--image-size", type=_positive_int, nargs=2, metavar=("H", "W"), help="resize the images first")
     oversample.add_argument("--save-model", metavar="MODEL", help="also save the trained model here (a .keras file)")
     oversample.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the model and the draws (default: 0)")
@@ -792,14 +792,9 @@ def _oversample(args: argparse.Namespace) -> int:
                 arrays[f"x_{split}"] = resized if arrays[f"x_{split}"].dtype != np.uint8 else np.round(resized * 255).astype("uint8")
     from keras_infogan.oversampling import InfoGANOversampler
 
+    given = {name: getattr(args, name) for name in ("method", "steps", "batch_size", "threshold") if getattr(args, name) is not None}
     sampler = InfoGANOversampler(
-        sampling_strategy=_strategy(args.strategy, arrays["y_train"]),
-        method=args.method,
-        model=args.model,
-        steps=args.steps,
-        batch_size=args.batch_size,
-        threshold=args.threshold,
-        random_state=args.seed,
+        sampling_strategy=_strategy(args.strategy, arrays["y_train"]), model=args.model, random_state=args.seed, **given
     )
     before = np.bincount(np.unique(arrays["y_train"], return_inverse=True)[1])
     arrays["x_train"], arrays["y_train"] = sampler.fit_resample(arrays["x_train"], arrays["y_train"])

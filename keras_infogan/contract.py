@@ -29,7 +29,6 @@ __all__ = [
     "MODEL_NAME",
     "SAMPLE",
     "ENCODE",
-    "SIGNATURES",
     "SAMPLE_CLASS",
     "categorical_range_message",
     "class_name_message",
@@ -39,7 +38,6 @@ GENERATE = "serving_default"
 SAMPLE = "sample"
 ENCODE = "encode"
 SAMPLE_CLASS = "sample_class"
-SIGNATURES = (GENERATE, SAMPLE, ENCODE, SAMPLE_CLASS)
 
 LATENT_DTYPES = {"noise": "float32", "categorical": "int32", "continuous": "float32"}
 DTYPES = {

@@ -17,13 +17,11 @@ from typing import Any
 __all__ = ["add_flags", "given", "record", "show"]
 
 
-def add_flags(parser: Any, cls: type, prefix: str = "", skip: tuple[str, ...] = ()) -> None:
+def add_flags(parser: Any, cls: type, prefix: str = "") -> None:
     """Adds `--<prefix><field>` for each field of the dataclass `cls` to an
-    argparse parser or group; `skip` names fields to leave out."""
+    argparse parser or group."""
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        if f.name in skip:
-            continue
         kind, args = _kind(hints[f.name])
         options: dict[str, Any] = {"dest": prefix + f.name, "default": None}
         help_text = f.metadata.get("help", "")

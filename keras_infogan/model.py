@@ -22,7 +22,7 @@ from keras_infogan.precision import PRECISION, policy as precision_policy
 from keras_infogan.recipe import Recipe
 from keras_infogan.spec import LatentSpec
 
-__all__ = ["InfoGAN", "METRIC_NAMES"]
+__all__ = ["InfoGAN", "METRIC_NAMES", "OPTIONAL_METRIC_NAMES"]
 
 METRIC_NAMES = (
     "d_loss",
@@ -68,6 +68,8 @@ class InfoGAN(keras.Model):
         seed: seed of the generator of latent draws during training.
         weight_init: a name in `networks.WEIGHT_INITS`, for the D and Q
             heads built here; `for_images` builds G and the trunk with it too.
+        class_names: names of the first categorical code's values (the
+            classes of labelled data), so `generate` and the export take them.
 
     Example:
 
@@ -142,7 +144,7 @@ class InfoGAN(keras.Model):
         **kwargs,
     ) -> "InfoGAN":
         """Builds the paper's MNIST networks for 28x28 images, DCGAN-style
-        networks for square power-of-two images (32x32, 64x64), initialised
+        networks for square power-of-two images (16x16, 32x32, 64x64, ...), initialised
         as `weight_init` says, G and the trunk computing in `precision`
         ("float32" or "bf16", see `keras_infogan.precision`)."""
         image_shape = tuple(int(d) for d in image_shape)

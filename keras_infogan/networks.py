@@ -1,5 +1,5 @@
 """The networks: the paper's MNIST G and D trunk, a DCGAN-style pair for
-32x32 / 64x64 colour images, and the two small heads on the shared trunk.
+square images of 16, 32, 64, ... pixels a side, and the two small heads on the shared trunk.
 
 Every builder returns a functional `keras.Model`, so a user's own networks
 plug in the same way: a generator mapping [B, spec.input_dim] to images in
@@ -115,7 +115,7 @@ def _doublings(image_shape: tuple[int, int, int]) -> int:
     if h != w or h < 16 or h & (h - 1):
         raise ValueError(
             f"No built-in networks take images of {image_shape[0]}x{image_shape[1]}: they take 28x28, or "
-            f"square sides that are a power of two >= 16 (32, 64, ...). Resize the images (--image-size H W, "
+            f"square sides that are a power of two from 16 (16, 32, 64, ...). Resize the images (--image-size H W, "
             f"or image_size= in keras_infogan.data.load), or pass your own generator and discriminator_trunk."
         )
     return (h // 4).bit_length() - 1

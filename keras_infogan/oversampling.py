@@ -237,8 +237,6 @@ class InfoGANOversampler(BaseOverSampler):
     def _make(self, c: Any, real: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         value = self.code_values_[c]
         if self.method == "interpolate":
-            if len(real) < 2:
-                raise ValueError(f"Class {c} has {len(real)} image; interpolate combines at least 2.")
             chosen = real[rng.choice(len(real), min(len(real), self.anchors), replace=False)]
             anchors = self._invert(chosen, value, rng)
         kept, accepted, drawn = [], 0, 0

@@ -42,9 +42,9 @@ CONTINUOUS_WEIGHTS = {"fixed_std": 1.0, "gaussian": 0.1}
 # update) unless one is given; elsewhere the term is off.
 IIC_WEIGHT = 1.0
 
-# Options of earlier versions that lost their measurements
-# (docs/experiments.md): the value that meant today's behaviour, and what now
-# happens instead. A saved file naming one loads with the option dropped.
+# Options of keras-infogan 0.1 that lost their measurements
+# (docs/experiments.md): the value that meant 0.2's behaviour, and what 0.2
+# does in its place. A saved file naming one loads with the option dropped.
 _RETIRED = {
     "categorical_augmentation": ("none", "Q reads G's images as they are"),
 }
@@ -250,7 +250,7 @@ class Recipe:
         if config.get("iic_augmentation") in _RETIRED_AUGMENTATIONS:
             warnings.warn(
                 f"iic_augmentation={config['iic_augmentation']!r} was retired in keras-infogan 0.2; "
-                "the IIC term now uses 'affine_stroke'.",
+                "the IIC term uses 'affine_stroke' in its place.",
                 stacklevel=2,
             )
             config["iic_augmentation"] = "affine_stroke"

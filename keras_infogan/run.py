@@ -130,7 +130,7 @@ class RunSettings:
         return config
 
 
-def config_path(run_dir: str) -> str:
+def _config_path(run_dir: str) -> str:
     """Where a run's config lives."""
     return os.path.join(run_dir, CONFIG)
 
@@ -164,7 +164,7 @@ def new_config(
 
 def read_config(run_dir: str) -> dict[str, Any]:
     """The run's `config.json`; a ValueError says what is missing."""
-    path = config_path(run_dir)
+    path = _config_path(run_dir)
     if not os.path.isfile(path):
         raise ValueError(
             f"{run_dir!r} is not a run directory (it has no {CONFIG}); pass the --run-dir "
@@ -176,7 +176,7 @@ def read_config(run_dir: str) -> dict[str, Any]:
 
 def _upgrade(config: dict[str, Any]) -> dict[str, Any]:
     """A config written by keras-infogan 0.1 (its `data`, `compile`, `fit` and
-    `watch` sections) in today's layout, so that its run resumes."""
+    `watch` sections) in the 0.2 layout, so that its run resumes."""
     if "compile" not in config:
         return config
     from keras_infogan import __version__
@@ -192,9 +192,9 @@ def _upgrade(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def write_config(run_dir: str, config: dict[str, Any]) -> None:
+def _write_config(run_dir: str, config: dict[str, Any]) -> None:
     """Writes the run's `config.json` atomically."""
-    write_atomically(config_path(run_dir), (json.dumps(config, indent=2) + "\n").encode())
+    write_atomically(_config_path(run_dir), (json.dumps(config, indent=2) + "\n").encode())
 
 
 def build_model(config: dict[str, Any]) -> InfoGAN:
@@ -230,7 +230,7 @@ def load_table(settings: RunSettings, config: dict[str, Any]) -> Any:
     return TableData(transformer, transformer.transform(table))
 
 
-def load_data(settings: RunSettings, spec: LatentSpec) -> tuple[np.ndarray, np.ndarray | None]:
+def _load_data(settings: RunSettings, spec: LatentSpec) -> tuple[np.ndarray, np.ndarray | None]:
     """The run's training images, float32 [N, H, W, C] in [0, 1], and the
     labels it trains with (None when it uses none; -1 on unlabelled rows)."""
     try:
@@ -242,8 +242,9 @@ def load_data(settings: RunSettings, spec: LatentSpec) -> tuple[np.ndarray, np.n
     if settings.dataset == "shapes" and labels is not None:
         labels = labels[:, 0]  # The shape factor.
     if labels is None or labels.ndim != 1:
+        flag = "--labels" if settings.labels is not None else "--labels-per-class"
         raise ValueError(
-            f"--labels needs a source with one class per image (a Keras-layout .npz with y_{settings.split}, or a "
+            f"{flag} needs a source with one class per image (a Keras-layout .npz with y_{settings.split}, or a "
             f"TFDS dataset); {settings.dataset!r} has none."
         )
     if not spec.categorical:
@@ -319,7 +320,7 @@ def train(
     resuming = config is None
     if resuming:
         config = read_config(run_dir)
-    elif os.path.exists(config_path(run_dir)):
+    elif os.path.exists(_config_path(run_dir)):
         raise ValueError(
             f"{run_dir!r} already holds a run; continue it with `--resume {run_dir}` "
             "or pick another --run-dir."
@@ -330,7 +331,7 @@ def train(
         if not resuming:
             settings = _complete_table_config(config, settings, table)
     else:
-        images, labels = load_data(settings, LatentSpec.from_config(config["spec"]))
+        images, labels = _load_data(settings, LatentSpec.from_config(config["spec"]))
         if labels is not None:
             print_fn(f"Labels: {int(np.sum(labels >= 0))} of {len(labels)} images labelled; they steer the first categorical code.")
         if not resuming:
@@ -355,7 +356,7 @@ def train(
     with devices.data_parallel(settings.devices):
         model = build_model(config)  # Checks the losses and networks before anything is written.
     os.makedirs(run_dir, exist_ok=True)
-    write_config(run_dir, config)
+    _write_config(run_dir, config)
 
     initial_epoch = checkpoint.restore(model)
     if initial_epoch >= settings.epochs:

@@ -415,6 +415,18 @@ def test_importing_the_cli_or_a_client_starts_no_backend():
 
 
 @pytest.mark.once
+def test_every_public_module_of_the_package_resolves_on_first_use():
+    internal = {"__main__", "backend", "cli", "files", "flags", "xla_devices"}
+    code = (
+        "import pkgutil, keras_infogan as ki; "
+        f"modules = {{m.name for m in pkgutil.iter_modules(ki.__path__)}} - {internal!r}; "
+        "print(sorted(modules - set(ki.__all__)), [n for n in ki.__all__ if getattr(ki, n, None) is None])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "[] []", proc.stdout + proc.stderr[-2000:]
+
+
+@pytest.mark.once
 @pytest.mark.parametrize("order", ["import keras_infogan; import keras", "import keras; import keras_infogan"])
 def test_keras_loads_a_saved_model_whichever_is_imported_first(run_dir, order):
     code = f"{order}; print(type(keras.models.load_model({os.path.join(run_dir, 'model.keras')!r})).__name__)"

@@ -19,7 +19,7 @@ __all__ = ["DARK", "DataKind", "describe"]
 DARK = 0.1  # A pixel below this is background on a dark ground.
 BRIGHT = 0.5
 # Marks on a dark ground: most pixels dark, few bright (MNIST: 83% and 13%;
-# Fashion-MNIST: 55% and 32%).
+# Fashion-MNIST: 55% and 31%).
 MOST_DARK, FEW_BRIGHT = 0.75, 0.25
 SAMPLE = 2000
 

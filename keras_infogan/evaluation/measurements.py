@@ -3,8 +3,11 @@ the model, then score what comes out with `metrics`.
 
 `categorical_accuracy` (the paper's unsupervised MNIST accuracy),
 `mi_lower_bound` (InfoGAN's bound on fresh samples), `continuous_code_effects`
-(what each continuous code does to slant, width and the class) and
-`evaluate_shapes_mig` (MIG against known factors). All logarithms are natural.
+(what each continuous code does to slant, width and the class),
+`evaluate_shapes_mig` (MIG on a dataset with known factors, such as dSprites),
+and for the embedded shapes data `shapes_disentanglement` (MIG and the
+FactorVAE score) of the codes that `code_reader` (Q) or `fit_code_reader` (a
+reader trained afterwards) reads. All logarithms are natural.
 """
 
 from __future__ import annotations

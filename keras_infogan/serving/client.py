@@ -9,6 +9,7 @@ Both speak the serving contract of `keras_infogan.contract`:
 
 - `generate(noise, categorical, continuous)` -> images (`serving_default`)
 - `sample(seeds)` -> images and the codes drawn for each seed (`sample`)
+- `sample_class(class_names, seeds)` -> the same, each of the asked-for class (`sample_class`)
 - `encode(images)` -> the recognition network's code estimates (`encode`)
 
 and raise `ServingError` (or its subclass `ServingTimeout`) for every failed
