@@ -48,7 +48,8 @@ def set_fixed_weights(model) -> None:
 
 def step(out: str, scope=contextlib.nullcontext, **recipe) -> None:
     """One train step from fixed weights and latents, the model built and
-    compiled inside `scope()` with the `recipe` options; saves the weights after it."""
+    compiled inside `scope()` with the `recipe` options; saves the weights after it,
+    and beside them (`*_deltas.npz`) each network's weight changes, flattened."""
     with scope():
         model = tiny_model()
         set_fixed_weights(model)
@@ -64,8 +65,15 @@ def step(out: str, scope=contextlib.nullcontext, **recipe) -> None:
             iic_weight=0.0,
             **recipe,
         )
+    parts = {"generator": model.generator, "trunk": model.discriminator_trunk, "q_head": model.q_head}
+    before = {name: [keras.ops.convert_to_numpy(v) for v in part.trainable_weights] for name, part in parts.items()}
     model.fit(fixed_batch(model.spec), batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
     np.savez(out, *[keras.ops.convert_to_numpy(v) for v in model.weights if "seed" not in v.path])
+    deltas = {
+        name: np.concatenate([(keras.ops.convert_to_numpy(v) - b).ravel() for v, b in zip(part.trainable_weights, before[name])])
+        for name, part in parts.items()
+    }
+    np.savez(out.replace(".npz", "_deltas.npz"), **deltas)
 
 
 def generate_fixed(model) -> np.ndarray:

@@ -50,6 +50,8 @@ def fit(folder: str) -> None:
     history = model.fit(shapes_images(128), batch_size=32, epochs=6, verbose=0).history
     np.save(os.path.join(folder, "info_categorical.npy"), np.array(history["info_categorical"]))
     model.save(os.path.join(folder, "model.keras"))
+    latent = model.latent_inputs(n=2, seed=0)  # Drawn by this backend: the test may run another.
+    np.savez(os.path.join(folder, "generated.npz"), images=model.generate(**latent), **latent)
     if keras.backend.backend() == "tensorflow":  # Mirrored variables; a JAX model exports from its .keras file alone.
         saved_model.export(model, os.path.join(folder, "export"))
 

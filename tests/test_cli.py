@@ -10,6 +10,7 @@ output is the point.
 
 import csv
 import json
+import math
 import os
 import shutil
 import signal
@@ -226,9 +227,29 @@ def test_generate_encode_traverse_evaluate(run_dir, shapes_npz, tmp_path, capsys
     capsys.readouterr()
     assert cli.main(["evaluate", model, "--data", shapes_npz, "--n", "64"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["mi_lower_bound"] <= result["mi_upper_limit"] + 1e-6  # May dip below 0 untrained.
+    loaded = keras.models.load_model(model)
+    accuracy, _, mapping = ki.evaluation.categorical_accuracy(loaded, *ki.data.load_arrays(shapes_npz, split="test"))
+    assert result["categorical_accuracy"] == round(accuracy, 6)
+    assert result["category_to_label"] == {str(k): int(v) for k, v in mapping.items()}
+    assert result["mi_lower_bound"] == pytest.approx(ki.evaluation.mi_lower_bound(loaded, n=64, seed=0), abs=1e-6)
+    assert result["mi_upper_limit"] == pytest.approx(math.log(3))
     assert set(result["continuous_code_effects"]) == {"continuous_0", "continuous_1"}
-    assert 1 / 3 - 0.01 <= result["categorical_accuracy"] <= 1
+
+
+@pytest.mark.once  # `export` runs under TensorFlow whatever the backend.
+def test_export_writes_the_asked_version_then_the_next(run_dir, tmp_path, capsys):
+    import tensorflow as tf
+
+    model, base = os.path.join(run_dir, "model.keras"), str(tmp_path / "exports")
+    assert cli.main(["export", model, base, "--version", "3"]) == 0
+    assert cli.main(["export", model, base]) == 0
+    assert sorted(os.listdir(base)) == ["3", "4"] and f"Exported to {os.path.join(base, '4')}" in capsys.readouterr().out
+    loaded, keras_model = tf.saved_model.load(os.path.join(base, "4")), keras.models.load_model(model)
+    latent = keras_model.latent_inputs(n=2, seed=0)
+    served = loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in latent.items()})["images"].numpy()
+    np.testing.assert_allclose(served, keras_model.generate(**latent), atol=1e-5)
+    assert cli.main(["export", str(tmp_path / "none.keras"), base]) == 2
+    assert "no such model file" in capsys.readouterr().err
 
 
 def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):

@@ -107,11 +107,13 @@ def untrained():
     return tiny_model()
 
 
-def test_untrained_model_mi_lower_bound(untrained):
+def test_untrained_model_mi_lower_bound_is_log_k_plus_the_mean_log_q_of_the_drawn_codes(untrained):
     # n = 20 everywhere: JAX compiles per batch shape, one shape keeps this fast.
     value = ev.mi_lower_bound(untrained, n=20, seed=0)
-    assert math.isfinite(value)
-    assert value <= math.log(3) + 1e-6
+    latents = untrained.spec.sample_numpy(20, np.random.default_rng(0))
+    probs = untrained.encode(untrained.generate(**latents))["categorical_probs"]
+    expected = math.log(3) + np.mean(np.log(probs[np.arange(20), latents["categorical"][:, 0]]))
+    assert value == pytest.approx(expected, abs=1e-5)
 
 
 def test_untrained_model_effects_and_metrics(untrained):
@@ -119,17 +121,18 @@ def test_untrained_model_effects_and_metrics(untrained):
     assert set(effects) == {"continuous_0", "continuous_1"}
     for entry in effects.values():
         assert set(entry) == {"slant", "width", "category_consistency"}
-        assert -1.0 <= entry["slant"] <= 1.0 and -1.0 <= entry["width"] <= 1.0
-        assert 1 / 5 <= entry["category_consistency"] <= 1.0
+    assert ev.continuous_code_effects(untrained, n_traversals=4, steps=5, seed=0) == effects  # Seeded.
 
     rng = np.random.default_rng(0)
     images = untrained.generate(n=20, seed=0)
     assert images.shape == (20, 16, 16, 1)
-    acc, conf, mapping = ev.categorical_accuracy(untrained, images, rng.integers(0, 3, 20))
-    assert 0.0 <= acc <= 1.0 and conf.shape[0] == 3 and conf.sum() == 20
-    assert len(mapping) == min(conf.shape)
-    mig = ev.evaluate_shapes_mig(untrained, images, rng.integers(0, 4, (20, 2)))
-    assert 0.0 <= mig <= 1.0
+    labels, factors = rng.integers(0, 3, 20), rng.integers(0, 4, (20, 2))
+    codes = untrained.encode(images)
+    acc, conf, mapping = ev.categorical_accuracy(untrained, images, labels)
+    assert (acc, mapping) == ev.unsupervised_accuracy(codes["categorical"][:, 0], labels, n_values=3)[::2]
+    assert conf.sum() == 20
+    read = np.concatenate([codes["continuous"], codes["categorical"]], axis=1).astype(np.float64)
+    assert ev.evaluate_shapes_mig(untrained, images, factors) == pytest.approx(ev.mutual_information_gap(read, factors))
 
 
 @pytest.mark.once

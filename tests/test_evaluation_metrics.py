@@ -125,7 +125,6 @@ def test_mig_hand_computed_small_case():
     codes = np.array([[0, 0], [0, 1], [0, 0], [1, 1]], dtype=float)
     hb = -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))
     assert ev.mutual_information_gap(codes, y) == pytest.approx(hb - 0.5, abs=1e-12)
-    assert hb - 0.5 == pytest.approx(0.311278, abs=1e-6)
     mi = ev.discrete_mutual_info(ev.histogram_discretize(codes), y)
     np.testing.assert_allclose(mi[:, 0], [(hb - 0.5) * math.log(2), 0.0], atol=1e-12)
     np.testing.assert_allclose(ev.discrete_entropy(y), [math.log(2)])

@@ -22,7 +22,6 @@ def bands(n):
     return images, labels
 
 
-@pytest.mark.once
 def test_labelled_cross_entropy_by_hand_ignores_unlabelled_rows():
     logits = np.array([[2.0, 0.0, -1.0], [0.0, 5.0, 0.0], [1.0, 1.0, 1.0]], "float32")
     expected = -np.log(np.exp(2.0) / (np.exp(2.0) + 1 + np.exp(-1.0)))  # row 0 only

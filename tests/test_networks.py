@@ -28,7 +28,6 @@ def test_q_is_almost_free():
     assert model.q_head.output.shape[-1] == 10 + 2 * 2
 
 
-@pytest.mark.once
 @pytest.mark.parametrize("size, channels", [(32, 3), (64, 3)])
 def test_dcgan_networks(size, channels):
     spec = ki.LatentSpec(noise_dim=8, categorical=[10], continuous=4)
@@ -52,15 +51,18 @@ def test_user_networks(spec):
     trunk = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(8, 3, strides=2), keras.layers.Flatten()])
     model = ki.InfoGAN(g, trunk, spec)
     model.compile()
+    before = [np.array(v) for v in (*g.weights, *trunk.weights)]
     history = model.fit(np.random.default_rng(0).uniform(size=(64, 16, 16, 1)).astype("float32"), batch_size=32, epochs=1, verbose=0)
     assert np.isfinite(history.history["g_loss"][-1])
+    assert model.generator is g and model.discriminator_trunk is trunk
+    assert all(not np.allclose(b, np.array(v)) for b, v in zip(before, (*g.weights, *trunk.weights)))  # Both trained.
+    assert model.generate(n=2, seed=0).shape == (2, 16, 16, 1)
 
 
 def _slopes(layers) -> set:
     return {round(float(l.negative_slope), 6) for l in layers if isinstance(l, keras.layers.LeakyReLU)}
 
 
-@pytest.mark.once
 def test_openai_weight_init(spec):
     """openai/InfoGAN's N(0, 0.02) weights (truncated at 2 std in convs), batch
     norm with gamma ~ N(1, 0.02) and epsilon 1e-5, leaky slope 0.01; it survives
@@ -71,7 +73,9 @@ def test_openai_weight_init(spec):
     dense = [np.asarray(l.kernel) for l in all_layers if isinstance(l, keras.layers.Dense)]
     assert len(dense) == 6 and all(abs(k.std() - 0.02) < 0.004 for k in dense)
     convs = [np.asarray(l.kernel) for l in all_layers if type(l) is keras.layers.Conv2D]
-    assert len(convs) == 2 and all(np.abs(k).max() <= 0.04 + 1e-6 for k in convs)
+    # Untruncated, 4.6% would lie beyond 2 std; Keras' torch backend keeps one of
+    # four draws, so about 4e-6 of its values stay outside.
+    assert len(convs) == 2 and all(np.mean(np.abs(k) > 0.04 + 1e-6) < 1e-4 for k in convs)
     norms = [l for l in all_layers if isinstance(l, keras.layers.BatchNormalization)]
     assert len(norms) == 6 and {l.epsilon for l in norms} == {1e-5}
     assert all(0 < np.asarray(l.gamma).std() < 0.05 and abs(np.asarray(l.gamma).mean() - 1) < 0.02 for l in norms)
