@@ -12,6 +12,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -250,6 +251,29 @@ def test_export_writes_the_asked_version_then_the_next(run_dir, tmp_path, capsys
     np.testing.assert_allclose(served, keras_model.generate(**latent), atol=1e-5)
     assert cli.main(["export", str(tmp_path / "none.keras"), base]) == 2
     assert "no such model file" in capsys.readouterr().err
+
+
+@pytest.mark.once
+def test_serve_answers_until_sigterm_then_stops_cleanly(run_dir, tmp_path):
+    from keras_infogan.serving.client import RestClient
+
+    base = str(tmp_path / "exports")
+    assert cli.main(["export", os.path.join(run_dir, "model.keras"), base]) == 0
+    command = [sys.executable, "-m", "keras_infogan", "serve", base, "--host", "127.0.0.1", "--rest-port", "0", "--grpc-port", "0"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any("REST http" in line for line in lines):
+            line = proc.stderr.readline()
+            assert line, "".join(lines)  # The server ended before it served.
+            lines.append(line)
+        url = re.search(r"REST (http://\S+),", lines[-1]).group(1)
+        assert RestClient(url).sample([1, 2])["images"].shape == (2, 16, 16, 1)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert "Shutting down the development server." in proc.stderr.read()
+    finally:
+        proc.kill()
 
 
 def test_recipe_and_model_flags_reach_the_model(tiny, tmp_path, monkeypatch):
