@@ -33,6 +33,8 @@ from typing import Any
 
 import keras
 
+from keras_infogan.xla_devices import with_virtual_cpus
+
 __all__ = [
     "batch_norm_as_built_here",
     "check_batch",
@@ -58,7 +60,7 @@ def device_names(count: int) -> list[str]:
         import jax
 
         found = [f"{d.platform}:{d.id}" for d in jax.devices()]
-        hint = f"XLA_FLAGS=--xla_force_host_platform_device_count={count}"
+        hint = f"XLA_FLAGS='{with_virtual_cpus('', count)}' before JAX starts"
     else:
         import tensorflow as tf
 

@@ -46,6 +46,15 @@ def test_the_virtual_cpu_flags_join_the_users_and_keep_a_count_they_set():
     assert with_virtual_cpus("--xla_force_host_platform_device_count=4", 2) == "--xla_force_host_platform_device_count=4"
 
 
+def test_asking_for_more_devices_than_there_are_says_how_to_make_them():
+    if keras.backend.backend() == "torch":
+        with pytest.raises(ValueError, match="needs the jax or tensorflow backend"):
+            devices.device_names(2)
+        return
+    with pytest.raises(ValueError, match=r"64 devices asked for, 1 found \(.*\).*virtual CPU devices"):
+        devices.device_names(64)
+
+
 @pytest.fixture(scope="module")
 def worked(tmp_path_factory):
     root = tmp_path_factory.mktemp("devices")
