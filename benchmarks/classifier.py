@@ -8,9 +8,10 @@ the benchmarks' sample-quality figures.
   classified as the class k stands for.
 
 The classifier (two convolutions, a dense layer with dropout, 10 logits; 6 epochs of Adam)
-is cached in `benchmarks/.cache/` per dataset file, so every row of a table
-is measured with the same one. Run as a script to train it and print its
-test accuracy.
+is trained once per dataset file and its weights committed in `benchmarks/classifiers/`,
+so every row of a table, on any host, is measured with the same one: the Frechet distance
+moves with the classifier (BENCHMARKS.md). Run as a script to print its test accuracy
+(training it first if its weights are missing).
 
 Usage:
     KERAS_BACKEND=tensorflow python benchmarks/classifier.py --data ../shared/data/mnist.npz
@@ -28,15 +29,15 @@ from scipy import linalg
 
 import keras_infogan as ki
 
-CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".cache")
+WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "classifiers")
 EPOCHS = 6
 SEED = 0
 
 
-def _cache_path(data: str) -> str:
+def _weights_path(data: str) -> str:
     stat = os.stat(data)
     key = hashlib.sha1(f"{os.path.basename(data)}:{stat.st_size}".encode()).hexdigest()[:12]
-    return os.path.join(CACHE, f"classifier_{os.path.splitext(os.path.basename(data))[0]}_{key}.keras")
+    return os.path.join(WEIGHTS, f"{os.path.splitext(os.path.basename(data))[0]}_{key}.weights.h5")
 
 
 def build(image_shape: tuple[int, ...], classes: int) -> keras.Model:
@@ -56,18 +57,21 @@ def build(image_shape: tuple[int, ...], classes: int) -> keras.Model:
 
 
 def load(data: str, verbose: bool = True) -> keras.Model:
-    """The cached classifier of `data` (a Keras-layout .npz), trained first if missing."""
-    path = _cache_path(data)
-    if os.path.exists(path):
-        return keras.models.load_model(path)
+    """The committed classifier of `data` (a Keras-layout .npz), trained and saved first if missing."""
+    path = _weights_path(data)
     images, labels = ki.data.load_arrays(data)
-    keras.utils.set_random_seed(SEED)
     model = build(images.shape[1:], int(labels.max()) + 1)
-    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    model.fit(images, labels, batch_size=128, epochs=EPOCHS, verbose=2 if verbose else 0)
-    os.makedirs(CACHE, exist_ok=True)
-    partial = path + ".partial.keras"
-    model.save(partial)
+    if os.path.exists(path):
+        model.load_weights(path)
+        return model
+    keras.utils.set_random_seed(SEED)
+    trainer = build(images.shape[1:], int(labels.max()) + 1)
+    trainer.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    trainer.fit(images, labels, batch_size=128, epochs=EPOCHS, verbose=2 if verbose else 0)
+    model.set_weights(trainer.get_weights())  # An uncompiled copy saves no optimizer state.
+    os.makedirs(WEIGHTS, exist_ok=True)
+    partial = path[: -len(".weights.h5")] + ".partial.weights.h5"
+    model.save_weights(partial)
     os.replace(partial, path)
     return model
 
@@ -111,7 +115,7 @@ def main() -> None:
     accuracy = float(np.mean(logits(classifier, test_images).argmax(axis=1) == test_labels))
     test_logits = logits(classifier, test_images)
     half = len(test_images) // 2
-    print(f"classifier {_cache_path(args.data)}: test accuracy {accuracy:.4f}")
+    print(f"classifier {_weights_path(args.data)}: test accuracy {accuracy:.4f}")
     print(f"Frechet distance, test half against test half: {frechet_distance(test_logits[:half], test_logits[half:]):.3f}")
 
 

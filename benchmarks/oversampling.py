@@ -12,7 +12,7 @@ Reported: ACSA (mean per-class recall), G-mean and macro F1 on the test set,
 and for each method that makes images, the density and coverage (Naeem et al.
 2020, k = 5) of its new minority images against held-out real images of
 their class (training-split images outside the subset), in the feature space
-of `classifier.py`'s cached classifier of the full data.
+of `classifier.py`'s committed classifier of the full data.
 
 One JSON line per (dataset, seed, method), then mean +/- std tables.
 
