@@ -1,4 +1,4 @@
-"""A small classifier of a Keras-layout dataset, trained once and cached, for
+"""A small classifier of a Keras-layout dataset, trained once and committed, for
 the benchmarks' sample-quality figures.
 
 - `frechet_distance`: TF-GAN's `mnist_frechet_distance`, the Frechet distance
@@ -10,7 +10,7 @@ the benchmarks' sample-quality figures.
 The classifier (two convolutions, a dense layer with dropout, 10 logits; 6 epochs of Adam)
 is trained once per dataset file and its weights committed in `benchmarks/classifiers/`,
 so every row of a table, on any host, is measured with the same one: the Frechet distance
-moves with the classifier (BENCHMARKS.md). Run as a script to print its test accuracy
+moves with the classifier (docs/experiments.md). Run as a script to print its test accuracy
 (training it first if its weights are missing).
 
 Usage:
