@@ -26,6 +26,7 @@ __all__ = [
     "bounded_log_std",
     "categorical_info_loss",
     "categorical_mi_lower_bound",
+    "confident_cross_entropy",
     "continuous_info_loss",
     "get_adversarial_loss",
     "invariant_information_loss",
@@ -37,6 +38,8 @@ LOG_STD_MIN = -3.0
 LOG_STD_MAX = 2.0
 CATEGORICAL_LOSSES = ("softmax", "sigmoid")
 CONTINUOUS_LOSSES = ("fixed_std", "gaussian")
+# FixMatch's confidence threshold (Sohn et al., 2020) for `confident_cross_entropy`.
+CONFIDENCE_THRESHOLD = 0.95
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -210,6 +213,19 @@ def invariant_information_loss(logits: Any, augmented_logits: Any, categories: l
         marginal_b = ops.sum(joint, axis=0, keepdims=True)
         total = total - ops.sum(joint * (ops.log(joint) - ops.log(marginal_a) - ops.log(marginal_b)))
     return total
+
+
+def confident_cross_entropy(logits: Any, target_logits: Any, threshold: float = CONFIDENCE_THRESHOLD) -> Any:
+    """Softmax cross-entropy of `logits` [B, K] against the most likely class
+    of `target_logits` [B, K] (gradient-stopped), on the rows whose target
+    probability is at least `threshold`, averaged over all B rows: FixMatch's
+    self-training term (Sohn et al., 2020), with Q's reading of a real image
+    as the target of its reading of the augmented copy."""
+    logits = ops.convert_to_tensor(logits, "float32")
+    target = ops.stop_gradient(ops.softmax(ops.convert_to_tensor(target_logits, "float32"), axis=1))
+    confident = ops.cast(ops.max(target, axis=1) >= threshold, "float32")
+    picked = ops.sum(ops.one_hot(ops.argmax(target, axis=1), ops.shape(logits)[1]) * ops.log_softmax(logits, axis=1), axis=1)
+    return -ops.mean(confident * picked)
 
 
 def bounded_log_std(raw: Any) -> Any:

@@ -35,7 +35,7 @@ METRIC_NAMES = (
     "d_acc_fake",
 )
 # Logged only when their terms are on (`compile(iic_weight=..., gradient_penalty=...)`, labels).
-OPTIONAL_METRIC_NAMES = ("iic_mi", "gradient_penalty", "supervised_loss")
+OPTIONAL_METRIC_NAMES = ("iic_mi", "gradient_penalty", "supervised_loss", "self_training_loss")
 
 
 class _OptimizerPair(keras.optimizers.MultiOptimizer):
@@ -338,7 +338,9 @@ class InfoGAN(keras.Model):
         self, real: Any, fake: Any, latent: dict[str, Any], labels: Any = None
     ) -> tuple[Any, dict[str, Any]]:
         """D's loss on real images and (gradient-stopped) fakes; with `labels`,
-        also Q's cross-entropy on the labelled real images.
+        also Q's cross-entropy on the labelled real images and, with the IIC
+        term, on augmented real images against Q's confident readings of them
+        as they are (self-training, which carries the labels to the rest).
 
         With labels, Q learns the first categorical code from real images
         only (the labels, and the IIC term): trained on fakes too, Q can read
@@ -367,13 +369,16 @@ class InfoGAN(keras.Model):
                     f"or compile with one of {list(augment.AUGMENTATIONS)}."
                 )
             augmented = augment.AUGMENTATIONS[recipe.iic_augmentation](real, self.seed_generator)
-            iic = losses.invariant_information_loss(
-                self.q_outputs(real_features, training=True)[0],
-                self.q_outputs(self.discriminator_trunk(augmented, training=True), training=True)[0],
-                self.spec.categorical,
-            )
+            real_reading = self.q_outputs(real_features, training=True)[0]
+            augmented_reading = self.q_outputs(self.discriminator_trunk(augmented, training=True), training=True)[0]
+            iic = losses.invariant_information_loss(real_reading, augmented_reading, self.spec.categorical)
             loss = loss + recipe.iic_weight * iic
             logs["iic_mi"] = -iic
+            if labels is not None and recipe.self_training_weight:
+                k = self.spec.categorical[0]
+                self_training = losses.confident_cross_entropy(augmented_reading[:, :k], real_reading[:, :k])
+                loss = loss + recipe.self_training_weight * self_training
+                logs["self_training_loss"] = self_training
         if labels is not None and recipe.supervised_weight:
             supervised = losses.labelled_cross_entropy(
                 self.q_outputs(real_features, training=True)[0][:, : self.spec.categorical[0]], labels

@@ -27,6 +27,7 @@ __all__ = [
     "IIC_WEIGHT",
     "PENALTIES",
     "Recipe",
+    "SELF_TRAINING_WEIGHT",
     "check_choice",
 ]
 
@@ -41,6 +42,8 @@ CONTINUOUS_WEIGHTS = {"fixed_std": 1.0, "gaussian": 0.1}
 # The IIC weight where the term can train (a categorical code, read in D's
 # update) unless one is given; elsewhere the term is off.
 IIC_WEIGHT = 1.0
+# The self-training weight where the IIC term is on, unless one is given.
+SELF_TRAINING_WEIGHT = 1.0
 
 # Options of keras-infogan 0.1 that lost their measurements
 # (docs/experiments.md): the value that meant 0.2's behaviour, and what 0.2
@@ -133,6 +136,13 @@ class Recipe:
             "weight of Q's cross-entropy on labelled real images (fit's y: the first categorical code's class, -1 for none)"
         ),
     )
+    self_training_weight: float | None = field(
+        default=None,
+        metadata=_help(
+            "with labels, weight of Q's cross-entropy on each augmented real image against its confident reading "
+            "of the image as is (FixMatch), beyond ss-InfoGAN; None: 1 with the IIC term, which reads both, else 0"
+        ),
+    )
     iic_augmentation: str = field(
         default="auto",
         metadata=_help(
@@ -151,7 +161,14 @@ class Recipe:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}.")
         if not (isinstance(self.n_critic, int) and self.n_critic >= 1):
             raise ValueError(f"n_critic must be a whole number >= 1, got {self.n_critic!r}.")
-        for name in ("categorical_weight", "continuous_weight", "iic_weight", "penalty_weight", "supervised_weight"):
+        for name in (
+            "categorical_weight",
+            "continuous_weight",
+            "iic_weight",
+            "penalty_weight",
+            "supervised_weight",
+            "self_training_weight",
+        ):
             value = getattr(self, name)
             if value is not None and not value >= 0:
                 raise ValueError(f"{name} must be >= 0 (0 turns the term off), got {value!r}.")
@@ -189,6 +206,14 @@ class Recipe:
                 "iic_weight > 0 trains Q's head in D's update, which needs info_trains_trunk=True; "
                 "set it, or set iic_weight=0."
             )
+        self_training_weight = self.self_training_weight
+        if self_training_weight is None:
+            self_training_weight = SELF_TRAINING_WEIGHT if iic_weight else 0.0
+        if self_training_weight and not iic_weight:
+            raise ValueError(
+                "self_training_weight > 0 reads the IIC term's augmented images, which needs iic_weight > 0; "
+                "set it, or set self_training_weight=0."
+            )
         penalty_weight = self.penalty_weight
         if penalty_weight is None:
             penalty_weight = penalties.PENALTY_WEIGHTS[self.gradient_penalty]
@@ -197,6 +222,7 @@ class Recipe:
             continuous_weight=float(continuous_weight),
             iic_weight=float(iic_weight),
             penalty_weight=float(penalty_weight),
+            self_training_weight=float(self_training_weight),
         )
 
     def optimizer(self, net: str) -> Any:
@@ -254,6 +280,8 @@ class Recipe:
                 stacklevel=2,
             )
             config["iic_augmentation"] = "affine_stroke"
+        # Saved before self-training existed: trained without it, so resumed without it.
+        config.setdefault("self_training_weight", 0.0)
         unknown = sorted(set(config) - set(cls.field_names()))
         if unknown:
             raise ValueError(f"Unknown recipe option(s) {', '.join(unknown)}; the options are {', '.join(cls.field_names())}.")

@@ -30,6 +30,15 @@ def test_labelled_cross_entropy_by_hand_ignores_unlabelled_rows():
     assert float(ops.convert_to_numpy(losses.labelled_cross_entropy(logits, np.full(3, -1)))) == 0.0
 
 
+def test_confident_cross_entropy_by_hand_reads_only_confident_targets():
+    logits = np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0]], "float32")
+    targets = np.array([[0.0, 5.0, -5.0], [1.0, 0.0, 0.0]], "float32")  # Row 0: class 1 at p 0.993; row 1: p 0.58.
+    expected = -np.log(np.exp(2.0) / (np.exp(1.0) + np.exp(2.0) + 1.0)) / 2  # Row 0's, averaged over both rows.
+    got = float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets)))
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets, threshold=0.5))) > got
+
+
 @pytest.mark.once
 def test_labelled_subset_keeps_n_per_class_drawn_with_the_seed():
     labels = np.repeat(np.arange(4), 50)
@@ -52,6 +61,29 @@ def test_labels_make_the_code_mean_the_class():
     # No matching step: code value k is class k for Q.
     read = model.encode(images)["categorical"][:, 0]
     assert np.mean(read == labels) > 0.9
+
+
+def test_self_training_adds_its_term_with_labels_only():
+    images, _ = bands(32)
+    model = tiny_model()
+    latent = model.spec.sample(32, seed=keras.random.SeedGenerator(0))
+    fake, state = model.fake_images(latent), ops.convert_to_numpy(model.seed_generator.state)
+
+    def d_loss(*labels, **recipe):
+        model.compile(iic_augmentation="affine_stroke", **recipe)
+        model.seed_generator.state.assign(state)  # The same augmented images each time.
+        loss, logs = model.discriminator_loss(images, fake, latent, *labels)
+        return float(ops.convert_to_numpy(loss)), {k: float(ops.convert_to_numpy(v)) for k, v in logs.items()}
+
+    unlabelled = np.full(32, -1, "int32")
+    assert d_loss(unlabelled)[1]["self_training_loss"] == 0.0  # An untrained Q reads nothing confidently.
+    last = model.q_head.layers[-1]
+    last.kernel.assign(last.kernel * 100.0)  # Now it does, with the same most likely values.
+    with_term, logs = d_loss(unlabelled)
+    without, _ = d_loss(unlabelled, self_training_weight=0.0)
+    assert logs["self_training_loss"] > 0.01
+    assert with_term - without == pytest.approx(logs["self_training_loss"], rel=1e-4)
+    assert "self_training_loss" not in d_loss()[1]
 
 
 def test_unlabelled_rows_add_nothing_and_q_reads_the_labelled_code_from_real_images():

@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from keras_infogan.penalties import PENALTY_WEIGHTS
-from keras_infogan.recipe import CONTINUOUS_WEIGHTS, IIC_WEIGHT, Recipe
+from keras_infogan.recipe import CONTINUOUS_WEIGHTS, IIC_WEIGHT, SELF_TRAINING_WEIGHT, Recipe
 
 pytestmark = pytest.mark.once
 
@@ -25,6 +25,8 @@ def test_defaults_resolve_for_the_spec():
     assert Recipe().resolved(True).penalty_weight == 0.0
     assert Recipe(gradient_penalty="r1").resolved(True).penalty_weight == PENALTY_WEIGHTS["r1"] > 0
     assert Recipe(gradient_penalty="dragan", penalty_weight=1.0).resolved(True).penalty_weight == 1.0
+    assert Recipe().resolved(True).self_training_weight == SELF_TRAINING_WEIGHT > 0
+    assert Recipe(iic_weight=0.0).resolved(True).self_training_weight == 0.0  # It reads the IIC term's pair.
 
 
 @pytest.mark.parametrize(
@@ -54,6 +56,7 @@ def test_bad_values_name_the_field(options, phrase):
     [
         ({"iic_weight": 1.0, "info_trains_trunk": False}, "needs info_trains_trunk=True"),
         ({"iic_weight": 1.0}, "needs a categorical code"),
+        ({"iic_weight": 0.0, "self_training_weight": 1.0}, "self_training_weight > 0 .* needs iic_weight > 0"),
     ],
 )
 def test_settings_that_cannot_train_are_refused_when_resolved(options, phrase):
@@ -64,6 +67,12 @@ def test_settings_that_cannot_train_are_refused_when_resolved(options, phrase):
 def test_config_round_trip():
     recipe = Recipe(categorical_loss="sigmoid", g_learning_rate=2e-3, iic_weight=0.0)
     assert Recipe.from_config(recipe.get_config()) == recipe
+
+
+def test_configs_saved_before_self_training_resume_without_it():
+    config = Recipe().resolved(True).get_config()
+    del config["self_training_weight"]
+    assert Recipe.from_config(config).resolved(True).self_training_weight == 0.0
 
 
 def test_take_options_splits_recipe_fields_from_the_rest():
