@@ -215,17 +215,22 @@ def invariant_information_loss(logits: Any, augmented_logits: Any, categories: l
     return total
 
 
-def confident_cross_entropy(logits: Any, target_logits: Any, threshold: float = CONFIDENCE_THRESHOLD) -> Any:
+def confident_cross_entropy(
+    logits: Any, target_logits: Any, labels: Any, threshold: float = CONFIDENCE_THRESHOLD
+) -> Any:
     """Softmax cross-entropy of `logits` [B, K] against the most likely class
-    of `target_logits` [B, K] (gradient-stopped), on the rows whose target
-    probability is at least `threshold`, averaged over all B rows: FixMatch's
+    of `target_logits` [B, K] (gradient-stopped), on the unlabelled rows
+    (`labels` -1) whose target probability is at least `threshold`,
+    averaged over the unlabelled rows (0 when none is): FixMatch's
     self-training term (Sohn et al., 2020), with Q's reading of a real image
-    as the target of its reading of the augmented copy."""
+    as the target of its reading of the augmented copy. A labelled row has
+    its label's cross-entropy instead (`labelled_cross_entropy`)."""
     logits = ops.convert_to_tensor(logits, "float32")
     target = ops.stop_gradient(ops.softmax(ops.convert_to_tensor(target_logits, "float32"), axis=1))
+    unlabelled = ops.cast(ops.reshape(ops.cast(labels, "int32"), (-1,)) < 0, "float32")
     confident = ops.cast(ops.max(target, axis=1) >= threshold, "float32")
     picked = ops.sum(ops.one_hot(ops.argmax(target, axis=1), ops.shape(logits)[1]) * ops.log_softmax(logits, axis=1), axis=1)
-    return -ops.mean(confident * picked)
+    return -ops.sum(unlabelled * confident * picked) / ops.maximum(ops.sum(unlabelled), 1.0)
 
 
 def bounded_log_std(raw: Any) -> Any:

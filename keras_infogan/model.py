@@ -339,8 +339,8 @@ class InfoGAN(keras.Model):
     ) -> tuple[Any, dict[str, Any]]:
         """D's loss on real images and (gradient-stopped) fakes; with `labels`,
         also Q's cross-entropy on the labelled real images and, with the IIC
-        term, on augmented real images against Q's confident readings of them
-        as they are (self-training, which carries the labels to the rest).
+        term, on the unlabelled ones augmented against Q's confident readings
+        of them as they are (self-training, which carries the labels on).
 
         With labels, Q learns the first categorical code from real images
         only (the labels, and the IIC term): trained on fakes too, Q can read
@@ -376,7 +376,7 @@ class InfoGAN(keras.Model):
             logs["iic_mi"] = -iic
             if labels is not None and recipe.self_training_weight:
                 k = self.spec.categorical[0]
-                self_training = losses.confident_cross_entropy(augmented_reading[:, :k], real_reading[:, :k])
+                self_training = losses.confident_cross_entropy(augmented_reading[:, :k], real_reading[:, :k], labels)
                 loss = loss + recipe.self_training_weight * self_training
                 logs["self_training_loss"] = self_training
         if labels is not None and recipe.supervised_weight:

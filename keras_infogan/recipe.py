@@ -139,8 +139,8 @@ class Recipe:
     self_training_weight: float | None = field(
         default=None,
         metadata=_help(
-            "with labels, weight of Q's cross-entropy on each augmented real image against its confident reading "
-            "of the image as is (FixMatch), beyond ss-InfoGAN; None: 1 with the IIC term, which reads both, else 0"
+            "with labels, weight of Q's cross-entropy on each unlabelled real image, augmented, against its confident "
+            "reading of the image as is (FixMatch), beyond ss-InfoGAN; None: 1 with the IIC term, which reads both, else 0"
         ),
     )
     iic_augmentation: str = field(

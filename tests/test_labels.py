@@ -30,13 +30,16 @@ def test_labelled_cross_entropy_by_hand_ignores_unlabelled_rows():
     assert float(ops.convert_to_numpy(losses.labelled_cross_entropy(logits, np.full(3, -1)))) == 0.0
 
 
-def test_confident_cross_entropy_by_hand_reads_only_confident_targets():
-    logits = np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0]], "float32")
-    targets = np.array([[0.0, 5.0, -5.0], [1.0, 0.0, 0.0]], "float32")  # Row 0: class 1 at p 0.993; row 1: p 0.58.
-    expected = -np.log(np.exp(2.0) / (np.exp(1.0) + np.exp(2.0) + 1.0)) / 2  # Row 0's, averaged over both rows.
-    got = float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets)))
+def test_confident_cross_entropy_by_hand_reads_confident_unlabelled_rows_only():
+    logits = np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 4.0]], "float32")
+    # Row 0: class 1 at p 0.993; row 1: p 0.58; row 2 confident but labelled.
+    targets = np.array([[0.0, 5.0, -5.0], [1.0, 0.0, 0.0], [0.0, 0.0, 9.0]], "float32")
+    labels = np.array([-1, -1, 0])
+    expected = -np.log(np.exp(2.0) / (np.exp(1.0) + np.exp(2.0) + 1.0)) / 2  # Row 0's, over the 2 unlabelled rows.
+    got = float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets, labels)))
     assert got == pytest.approx(expected, rel=1e-6)
-    assert float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets, threshold=0.5))) > got
+    assert float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets, labels, threshold=0.5))) > got
+    assert float(ops.convert_to_numpy(losses.confident_cross_entropy(logits, targets, np.zeros(3)))) == 0.0
 
 
 @pytest.mark.once
@@ -63,7 +66,7 @@ def test_labels_make_the_code_mean_the_class():
     assert np.mean(read == labels) > 0.9
 
 
-def test_self_training_adds_its_term_with_labels_only():
+def test_self_training_adds_its_term_on_unlabelled_rows_of_labelled_fits_only():
     images, _ = bands(32)
     model = tiny_model()
     latent = model.spec.sample(32, seed=keras.random.SeedGenerator(0))
@@ -84,6 +87,8 @@ def test_self_training_adds_its_term_with_labels_only():
     assert logs["self_training_loss"] > 0.01
     assert with_term - without == pytest.approx(logs["self_training_loss"], rel=1e-4)
     assert "self_training_loss" not in d_loss()[1]
+    labelled, logs = d_loss(np.zeros(32, "int32"))  # Every row labelled: the labels alone teach Q.
+    assert logs["self_training_loss"] == 0.0 and labelled == pytest.approx(d_loss(np.zeros(32, "int32"), self_training_weight=0.0)[0])
 
 
 def test_unlabelled_rows_add_nothing_and_q_reads_the_labelled_code_from_real_images():
