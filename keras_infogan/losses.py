@@ -131,6 +131,11 @@ def split_categorical(logits: Any, categories: list[int]) -> list[Any]:
     return blocks
 
 
+def _log_softmax_of(logits: Any, classes: Any) -> Any:
+    """Each row's log-softmax [B] at its class in `classes` [B]."""
+    return ops.sum(ops.one_hot(classes, ops.shape(logits)[1], dtype=logits.dtype) * ops.log_softmax(logits, axis=1), axis=1)
+
+
 def categorical_info_loss(logits: Any, codes: Any, categories: list[int], kind: str) -> Any:
     """Negative log-likelihood of the categorical codes under Q.
 
@@ -149,14 +154,13 @@ def categorical_info_loss(logits: Any, codes: Any, categories: list[int], kind: 
     codes = ops.cast(codes, "int32")
     total = 0.0
     for i, block in enumerate(split_categorical(logits, categories)):
-        target = ops.one_hot(codes[:, i], categories[i], dtype=block.dtype)
         if kind == "sigmoid":
+            target = ops.one_hot(codes[:, i], categories[i], dtype=block.dtype)
             # Stable sigmoid cross-entropy: max(x, 0) - x*t + log(1 + exp(-|x|)).
             per = ops.relu(block) - block * target + ops.softplus(-ops.abs(block))
             total = total + ops.mean(ops.sum(per, axis=1))
         else:
-            log_probs = ops.log_softmax(block, axis=1)
-            total = total + ops.mean(-ops.sum(target * log_probs, axis=1))
+            total = total + ops.mean(-_log_softmax_of(block, codes[:, i]))
     return total
 
 
@@ -170,9 +174,7 @@ def categorical_mi_lower_bound(logits: Any, codes: Any, categories: list[int]) -
     codes = ops.cast(codes, "int32")
     total = 0.0
     for i, block in enumerate(split_categorical(logits, categories)):
-        target = ops.one_hot(codes[:, i], categories[i], dtype=block.dtype)
-        log_q = ops.sum(target * ops.log_softmax(block, axis=1), axis=1)
-        total = total + math.log(categories[i]) + ops.mean(log_q)
+        total = total + math.log(categories[i]) + ops.mean(_log_softmax_of(block, codes[:, i]))
     return total
 
 
@@ -182,7 +184,7 @@ def labelled_cross_entropy(logits: Any, labels: Any) -> Any:
     logits = ops.convert_to_tensor(logits, "float32")
     labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
     labelled = ops.cast(labels >= 0, "float32")
-    picked = ops.sum(ops.one_hot(ops.maximum(labels, 0), ops.shape(logits)[1]) * ops.log_softmax(logits, axis=1), axis=1)
+    picked = _log_softmax_of(logits, ops.maximum(labels, 0))
     return -ops.sum(labelled * picked) / ops.maximum(ops.sum(labelled), 1.0)
 
 
@@ -229,7 +231,7 @@ def confident_cross_entropy(
     target = ops.stop_gradient(ops.softmax(ops.convert_to_tensor(target_logits, "float32"), axis=1))
     unlabelled = ops.cast(ops.reshape(ops.cast(labels, "int32"), (-1,)) < 0, "float32")
     confident = ops.cast(ops.max(target, axis=1) >= threshold, "float32")
-    picked = ops.sum(ops.one_hot(ops.argmax(target, axis=1), ops.shape(logits)[1]) * ops.log_softmax(logits, axis=1), axis=1)
+    picked = _log_softmax_of(logits, ops.argmax(target, axis=1))
     return -ops.sum(unlabelled * confident * picked) / ops.maximum(ops.sum(unlabelled), 1.0)
 
 
