@@ -39,7 +39,7 @@ import keras
 import numpy as np
 
 import keras_infogan as ki
-from keras_infogan import evaluation, flags, grids
+from keras_infogan import evaluation, flags, grids, penalties
 from keras_infogan.callbacks import Checkpoint
 from keras_infogan.data.kinds import describe
 from keras_infogan.files import write_atomically
@@ -114,10 +114,11 @@ def run(args: argparse.Namespace, seed: int) -> dict:
     priors = {"noise_prior": args.noise_prior} if args.noise_prior else {}
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2, **priors)
     init = {"weight_init": args.weight_init} if args.weight_init else {}
-    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, precision=args.precision, **init)
+    recipe = flags.record(args, Recipe)
+    norm = penalties.critic_normalization(recipe.gradient_penalty)
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=seed, precision=args.precision, critic_normalization=norm, **init)
     train_images, train_labels = ki.data.load_arrays(args.data)
     kind = describe(train_images)
-    recipe = flags.record(args, Recipe)
     if recipe.iic_augmentation == "auto":  # Decided here, so that fit reads no batch ahead.
         recipe = dataclasses.replace(recipe, iic_augmentation=kind.augmentation)
     model.compile(recipe=recipe)

@@ -76,7 +76,8 @@ def measure_backend(
 
     images, _ = ki.data.load_arrays(data)
     spec = ki.LatentSpec(noise_dim=62, categorical=[10], continuous=2)
-    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0, precision=precision)
+    norm = ki.penalties.critic_normalization(LOSSES[loss].get("gradient_penalty", "none"))
+    model = ki.InfoGAN.for_images((28, 28, 1), spec, seed=0, precision=precision, critic_normalization=norm)
     model.compile(jit_compile={"auto": "auto", "on": True, "off": False}[jit], iic_weight=iic_weight, **LOSSES[loss])
     times: list[float] = []
 

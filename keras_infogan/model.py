@@ -141,22 +141,27 @@ class InfoGAN(keras.Model):
         spec: LatentSpec,
         weight_init: str = networks.WEIGHT_INIT,
         precision: str = PRECISION,
+        critic_normalization: str = networks.CRITIC_NORMALIZATION,
         **kwargs,
     ) -> "InfoGAN":
         """Builds the paper's MNIST networks for 28x28 images, DCGAN-style
         networks for square power-of-two images (16x16, 32x32, 64x64, ...), initialised
         as `weight_init` says, G and the trunk computing in `precision`
-        ("float32" or "bf16", see `keras_infogan.precision`)."""
+        ("float32" or "bf16", see `keras_infogan.precision`), the trunk
+        normalised as `critic_normalization` says ("layer" for WGAN-GP:
+        `penalties.critic_normalization`)."""
         image_shape = tuple(int(d) for d in image_shape)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
         with precision_policy(precision):
             if image_shape[:2] == (28, 28):
                 g = networks.mnist_generator(spec.input_dim, image_shape, weight_init=weight_init)
-                trunk = networks.mnist_discriminator_trunk(image_shape, weight_init=weight_init)
+                trunk = networks.mnist_discriminator_trunk(image_shape, weight_init, critic_normalization)
             else:
                 g = networks.dcgan_generator(spec.input_dim, image_shape, weight_init=weight_init)
-                trunk = networks.dcgan_discriminator_trunk(image_shape, weight_init=weight_init)
+                trunk = networks.dcgan_discriminator_trunk(
+                    image_shape, weight_init=weight_init, normalization=critic_normalization
+                )
         return cls(g, trunk, spec, weight_init=weight_init, **kwargs)
 
     @property
@@ -191,6 +196,7 @@ class InfoGAN(keras.Model):
         options = Recipe.take_options(kwargs)
         recipe = dataclasses.replace(recipe or Recipe(), **options)
         self.recipe = recipe.resolved(has_categorical=bool(self.spec.categorical))
+        penalties.check_critic(self.recipe.gradient_penalty, self.discriminator_trunk)
         self.d_optimizer = backend.prepare_optimizer(d_optimizer or self.recipe.optimizer("d"))
         self.g_optimizer = backend.prepare_optimizer(g_optimizer or self.recipe.optimizer("g"))
         self.adversarial = losses.get_adversarial_loss(self.recipe.adversarial_loss)

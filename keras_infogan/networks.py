@@ -17,8 +17,11 @@ from keras_infogan import devices
 from keras_infogan.layers import FastConv2DTranspose
 
 __all__ = [
+    "CRITIC_NORMALIZATION",
+    "CRITIC_NORMALIZATIONS",
     "WEIGHT_INIT",
     "WEIGHT_INITS",
+    "check_critic_normalization",
     "check_weight_init",
     "dcgan_discriminator_trunk",
     "dcgan_generator",
@@ -30,6 +33,10 @@ __all__ = [
 
 WEIGHT_INITS = ("glorot", "openai")
 WEIGHT_INIT = "glorot"
+# The trunk's normalisation: batch norm (the paper's), or layer norm, which
+# normalises each image alone (`penalties.CRITIC_NORMALIZATIONS` says which a penalty needs).
+CRITIC_NORMALIZATIONS = ("batch", "layer")
+CRITIC_NORMALIZATION = "batch"
 HEAD_DTYPE = "float32"  # The heads' logits feed the losses: float32 under mixed precision too.
 
 
@@ -38,6 +45,13 @@ def check_weight_init(weight_init: str) -> str:
     if weight_init not in WEIGHT_INITS:
         raise ValueError(f"Unknown weight_init {weight_init!r}; choose one of {list(WEIGHT_INITS)}.")
     return weight_init
+
+
+def check_critic_normalization(normalization: str) -> str:
+    """`normalization` if it is one of `CRITIC_NORMALIZATIONS`, else a ValueError naming them."""
+    if normalization not in CRITIC_NORMALIZATIONS:
+        raise ValueError(f"Unknown critic normalization {normalization!r}; choose one of {list(CRITIC_NORMALIZATIONS)}.")
+    return normalization
 
 
 def _kernel(weight_init: str, conv: bool = False):
@@ -63,6 +77,14 @@ def _batch_norm(weight_init: str, dtype: str | None = None) -> layers.BatchNorma
     return layers.BatchNormalization(
         momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), **options
     )
+
+
+def _critic_norm(x, normalization: str, weight_init: str):
+    """`x` normalised as the trunk's `normalization` says: `_batch_norm`, or
+    layer norm over all of each image's features (WGAN-GP's critic)."""
+    if normalization == "layer":
+        return layers.LayerNormalization(axis=list(range(1, len(x.shape))))(x)
+    return _batch_norm(weight_init)(x)
 
 
 def _leaky(x, weight_init: str, dtype: str | None = None):
@@ -96,17 +118,21 @@ def mnist_generator(
 
 
 def mnist_discriminator_trunk(
-    image_shape: tuple[int, int, int] = (28, 28, 1), weight_init: str = WEIGHT_INIT
+    image_shape: tuple[int, int, int] = (28, 28, 1),
+    weight_init: str = WEIGHT_INIT,
+    normalization: str = CRITIC_NORMALIZATION,
 ) -> keras.Model:
-    """The paper's MNIST D trunk shared by D and Q: conv 64, conv 128, FC 1024."""
+    """The paper's MNIST D trunk shared by D and Q: conv 64, conv 128, FC 1024,
+    normalised as `normalization` (a name in `CRITIC_NORMALIZATIONS`) says."""
     check_weight_init(weight_init)
+    check_critic_normalization(normalization)
     images = keras.Input(image_shape, name="images")
     x = layers.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=_kernel(weight_init, conv=True))(images)
     x = _leaky(x, weight_init)
     x = layers.Conv2D(128, 4, strides=2, padding="same", kernel_initializer=_kernel(weight_init, conv=True))(x)
-    x = _leaky(_batch_norm(weight_init)(x), weight_init)
+    x = _leaky(_critic_norm(x, normalization, weight_init), weight_init)
     x = layers.Dense(1024, kernel_initializer=_kernel(weight_init))(layers.Flatten()(x))
-    x = _leaky(_batch_norm(weight_init)(x), weight_init)
+    x = _leaky(_critic_norm(x, normalization, weight_init), weight_init)
     return keras.Model(images, x, name="discriminator_trunk")
 
 
@@ -147,10 +173,15 @@ def dcgan_generator(
 
 
 def dcgan_discriminator_trunk(
-    image_shape: tuple[int, int, int] = (32, 32, 3), width: int = 64, weight_init: str = WEIGHT_INIT
+    image_shape: tuple[int, int, int] = (32, 32, 3),
+    width: int = 64,
+    weight_init: str = WEIGHT_INIT,
+    normalization: str = CRITIC_NORMALIZATION,
 ) -> keras.Model:
-    """DCGAN-style D trunk: strided convs down to 4x4, then flattened."""
+    """DCGAN-style D trunk: strided convs down to 4x4, then flattened;
+    normalised as `normalization` says."""
     check_weight_init(weight_init)
+    check_critic_normalization(normalization)
     n = _doublings(image_shape)
     images = keras.Input(image_shape, name="images")
     x = layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=_kernel(weight_init, conv=True))(images)
@@ -159,7 +190,7 @@ def dcgan_discriminator_trunk(
         x = layers.Conv2D(
             width * 2**i, 4, strides=2, padding="same", kernel_initializer=_kernel(weight_init, conv=True)
         )(x)
-        x = _leaky(_batch_norm(weight_init)(x), weight_init)
+        x = _leaky(_critic_norm(x, normalization, weight_init), weight_init)
     return keras.Model(images, layers.Flatten()(x), name="discriminator_trunk")
 
 

@@ -34,7 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_infogan import callbacks, data, devices
+from keras_infogan import callbacks, data, devices, penalties
 from keras_infogan.data import kinds
 from keras_infogan.files import save_model, write_atomically
 from keras_infogan.grids import GridSettings
@@ -203,6 +203,7 @@ def build_model(config: dict[str, Any]) -> InfoGAN:
     keras.utils.set_random_seed(seed)
     spec = LatentSpec.from_config(config["spec"])
     settings = RunSettings(**config["run"])
+    recipe = Recipe.from_config(config["recipe"])
     if settings.table:
         from keras_infogan.tables.model import TableInfoGAN
         from keras_infogan.tables.transformer import TableTransformer
@@ -210,8 +211,15 @@ def build_model(config: dict[str, Any]) -> InfoGAN:
         transformer = TableTransformer.from_config(config["table"]["transformer"])
         model = TableInfoGAN.for_transformer(transformer, config["table"]["frequencies"], spec, seed=seed, **config["model"])
     else:
-        model = InfoGAN.for_images(tuple(config["image_shape"]), spec, seed=seed, precision=settings.precision, **config["model"])
-    model.compile(recipe=Recipe.from_config(config["recipe"]))
+        model = InfoGAN.for_images(
+            tuple(config["image_shape"]),
+            spec,
+            seed=seed,
+            precision=settings.precision,
+            critic_normalization=penalties.critic_normalization(recipe.gradient_penalty),
+            **config["model"],
+        )
+    model.compile(recipe=recipe)
     return model
 
 

@@ -82,8 +82,9 @@ def generate_fixed(model) -> np.ndarray:
 
 
 def penalty_gradients(out: str) -> None:
-    """WGAN-GP's penalty at fixed points and its gradient in D's weights."""
-    model = tiny_model()
+    """WGAN-GP's penalty at fixed points and its gradient in D's weights
+    (its critic's layer norm included)."""
+    model = tiny_model(critic_normalization="layer")
     set_fixed_weights(model)
     model.compile(adversarial_loss="wasserstein", gradient_penalty="wgan-gp")
     points = keras.ops.convert_to_tensor(fixed_batch(model.spec)["images"])

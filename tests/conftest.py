@@ -70,7 +70,11 @@ def tiny_spec(**overrides) -> ki.LatentSpec:
 
 
 def tiny_model(
-    spec: ki.LatentSpec | None = None, seed: int = 0, weight_init: str = networks.WEIGHT_INIT, **kwargs
+    spec: ki.LatentSpec | None = None,
+    seed: int = 0,
+    weight_init: str = networks.WEIGHT_INIT,
+    critic_normalization: str = networks.CRITIC_NORMALIZATION,
+    **kwargs,
 ) -> ki.InfoGAN:
     """An InfoGAN on 16x16 images with 8-filter networks and a 16-wide Q."""
     spec = spec or tiny_spec()
@@ -78,7 +82,7 @@ def tiny_model(
     shape = (SIDE, SIDE, 1)
     return ki.InfoGAN(
         networks.dcgan_generator(spec.input_dim, shape, width=8, weight_init=weight_init),
-        networks.dcgan_discriminator_trunk(shape, width=8, weight_init=weight_init),
+        networks.dcgan_discriminator_trunk(shape, width=8, weight_init=weight_init, normalization=critic_normalization),
         spec,
         q_hidden=16,
         seed=seed,

@@ -325,6 +325,17 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
 
 
 @pytest.mark.once  # The command's plumbing; test_labels checks what labels teach on every backend.
+def test_wgan_gp_trains_and_resumes_with_a_layer_norm_critic(shapes_npz, tmp_path):
+    path = str(tmp_path / "run")
+    wgan = ["--adversarial-loss", "wasserstein", "--gradient-penalty", "wgan-gp", "--n-critic", "2"]
+    assert cli.main(["train", "--dataset", shapes_npz, *TINY, *wgan, "--epochs", "1", "--run-dir", path]) == 0
+    assert cli.main(["train", "--resume", path, "--epochs", "2"]) == 0
+    trunk = keras.models.load_model(os.path.join(path, "model.keras")).discriminator_trunk.layers
+    assert any(isinstance(l, keras.layers.LayerNormalization) for l in trunk)
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in trunk)
+    assert len(csv_rows(os.path.join(path, "metrics.csv"))) == 2
+
+
 def test_labels_per_class_train_the_first_code(shapes_npz, tmp_path, capsys):
     labelled = str(tmp_path / "labelled.npz")
     names = ["square", "ellipse", "triangle"]

@@ -93,3 +93,26 @@ def test_openai_weight_init(spec):
 def test_unknown_weight_init(spec):
     with pytest.raises(ValueError, match=r"Unknown weight_init 'dcgan'; choose one of \['glorot', 'openai'\]"):
         ki.InfoGAN.for_images((28, 28, 1), spec, weight_init="dcgan")
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_a_layer_norm_critic_normalises_each_image_over_all_its_features(spec, shape):
+    """critic_normalization="layer" (WGAN-GP's) swaps every batch norm of the
+    trunk, and only the trunk's, for layer norm over each image's features;
+    the model saves and loads with it."""
+    model = ki.InfoGAN.for_images(shape, spec, critic_normalization="layer")
+    trunk = model.discriminator_trunk.layers
+    norms = [l for l in trunk if isinstance(l, keras.layers.LayerNormalization)]
+    assert norms and not any(isinstance(l, keras.layers.BatchNormalization) for l in trunk)
+    assert all(list(l.axis) == list(range(1, len(l.input.shape))) for l in norms)
+    batch = ki.InfoGAN.for_images(shape, spec)
+    assert len(norms) == sum(isinstance(l, keras.layers.BatchNormalization) for l in batch.discriminator_trunk.layers)
+    assert any(isinstance(l, keras.layers.BatchNormalization) for l in model.generator.layers + model.q_head.layers)
+    restored = ki.InfoGAN.from_config(model.get_config())
+    assert [type(l) for l in restored.discriminator_trunk.layers] == [type(l) for l in trunk]
+
+
+@pytest.mark.once
+def test_unknown_critic_normalization(spec):
+    with pytest.raises(ValueError, match=r"Unknown critic normalization 'group'; choose one of \['batch', 'layer'\]"):
+        ki.InfoGAN.for_images((28, 28, 1), spec, critic_normalization="group")

@@ -64,7 +64,7 @@ def test_penalty_and_its_weight_gradient_on_a_linear_critic(kind):
 )
 @pytest.mark.xla
 def test_a_short_fit_lowers_the_critics_penalty(options):
-    model = tiny_model()
+    model = tiny_model(critic_normalization=penalties.critic_normalization(options["gradient_penalty"]))
     # D at 5x the default: the penalty falls within a few steps. The IIC term, which
     # is not a critic term, is left out to keep the step small.
     model.compile(d_learning_rate=2e-3, iic_weight=0.0, **options)
@@ -74,3 +74,28 @@ def test_a_short_fit_lowers_the_critics_penalty(options):
     assert penalty[-1] < 0.5 * penalty[0], penalty
     critic_updates = int(model.d_optimizer.iterations)
     assert critic_updates == options.get("n_critic", 1) * int(model.g_optimizer.iterations) == options.get("n_critic", 1) * 16
+
+
+def test_wgan_gp_refuses_a_batch_norm_critic_in_one_line():
+    with pytest.raises(ValueError, match=r"critic_normalization='layer'") as error:
+        tiny_model().compile(adversarial_loss="wasserstein", gradient_penalty="wgan-gp")
+    assert "\n" not in str(error.value)
+    tiny_model().compile(gradient_penalty="dragan")  # DRAGAN and R1 keep the paper's batch norm.
+    tiny_model(critic_normalization="layer").compile(adversarial_loss="wasserstein", gradient_penalty="wgan-gp")
+
+
+@pytest.mark.parametrize("normalization, coupled", [("batch", True), ("layer", False)])
+def test_only_layer_norm_keeps_each_images_penalised_gradient_its_own(normalization, coupled):
+    # WGAN-GP penalises each image's input gradient; with batch norm the
+    # gradient of image 0 moves when another image of the batch changes.
+    model = tiny_model(critic_normalization=normalization)
+    images = shapes_images(8)
+    changed = images.copy()
+    changed[1:] = 1.0 - images[1:]
+
+    def first_gradient(batch):
+        return ops.convert_to_numpy(backend.input_gradient(model._critic_total, ops.convert_to_tensor(batch)))[0]
+
+    moved = np.abs(first_gradient(images) - first_gradient(changed)).max()
+    scale = np.abs(first_gradient(images)).max()
+    assert (moved > 1e-3 * scale) == coupled, (moved, scale)
