@@ -34,7 +34,7 @@ __all__ = [
 WEIGHT_INITS = ("glorot", "openai")
 WEIGHT_INIT = "glorot"
 # The trunk's normalisation: batch norm (the paper's), or layer norm, which
-# normalises each image alone (`penalties.CRITIC_NORMALIZATIONS` says which a penalty needs).
+# normalises each image alone (`penalties.critic_normalization` says which a penalty needs).
 CRITIC_NORMALIZATIONS = ("batch", "layer")
 CRITIC_NORMALIZATION = "batch"
 HEAD_DTYPE = "float32"  # The heads' logits feed the losses: float32 under mixed precision too.

@@ -16,7 +16,15 @@ from keras import layers, ops
 
 from keras_infogan import networks
 
-__all__ = ["PENALTIES", "PENALTY_WEIGHTS", "check_critic", "critic_normalization", "gradient_penalty", "penalty_points"]
+__all__ = [
+    "LAYER_NORM_PENALTIES",
+    "PENALTIES",
+    "PENALTY_WEIGHTS",
+    "check_critic",
+    "critic_normalization",
+    "gradient_penalty",
+    "penalty_points",
+]
 
 PENALTIES = ("none", "wgan-gp", "dragan", "r1")
 # lambda of WGAN-GP (Gulrajani et al. 2017) and DRAGAN (Kodali et al. 2017),
