@@ -92,8 +92,8 @@ class Recipe:
     gradient_penalty: str = field(
         default="none",
         metadata=_help(
-            "penalty on D's input gradient: at real-fake interpolates (wgan-gp), near real images (dragan) "
-            "or at real images (r1)",
+            "penalty on D's input gradient: at real-fake interpolates (wgan-gp, on a critic with layer norm: "
+            "critic_normalization of InfoGAN.for_images), near real images (dragan) or at real images (r1)",
             choices=PENALTIES,
         ),
     )
