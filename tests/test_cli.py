@@ -324,7 +324,7 @@ def test_user_errors_in_process(run_dir, shapes_npz, tmp_path, capsys, args, phr
     assert not os.path.exists(tmp_path / "r"), "a failed train must not leave a run behind"
 
 
-@pytest.mark.once  # The command's plumbing; test_labels checks what labels teach on every backend.
+@pytest.mark.once  # The command's plumbing; test_penalties checks the critic on every backend.
 def test_wgan_gp_trains_and_resumes_with_a_layer_norm_critic(shapes_npz, tmp_path):
     path = str(tmp_path / "run")
     wgan = ["--adversarial-loss", "wasserstein", "--gradient-penalty", "wgan-gp", "--n-critic", "2"]
@@ -336,6 +336,7 @@ def test_wgan_gp_trains_and_resumes_with_a_layer_norm_critic(shapes_npz, tmp_pat
     assert len(csv_rows(os.path.join(path, "metrics.csv"))) == 2
 
 
+@pytest.mark.once  # The command's plumbing; test_labels checks what labels teach on every backend.
 def test_labels_per_class_train_the_first_code(shapes_npz, tmp_path, capsys):
     labelled = str(tmp_path / "labelled.npz")
     names = ["square", "ellipse", "triangle"]
