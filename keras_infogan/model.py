@@ -368,6 +368,8 @@ class InfoGAN(keras.Model):
         if recipe.info_trains_trunk:
             info, _ = self._info_loss(fake_features, latent, first_code=labels is None or not recipe.supervised_weight)
             loss = loss + info
+        read_real = recipe.iic_weight or (labels is not None and recipe.supervised_weight)
+        real_reading = self.q_outputs(real_features, training=True)[0] if read_real else None
         if recipe.iic_weight:
             if recipe.iic_augmentation == "auto":
                 raise ValueError(
@@ -375,7 +377,6 @@ class InfoGAN(keras.Model):
                     f"or compile with one of {list(augment.AUGMENTATIONS)}."
                 )
             augmented = augment.AUGMENTATIONS[recipe.iic_augmentation](real, self.seed_generator)
-            real_reading = self.q_outputs(real_features, training=True)[0]
             augmented_reading = self.q_outputs(self.discriminator_trunk(augmented, training=True), training=True)[0]
             iic = losses.invariant_information_loss(real_reading, augmented_reading, self.spec.categorical)
             loss = loss + recipe.iic_weight * iic
@@ -386,9 +387,7 @@ class InfoGAN(keras.Model):
                 loss = loss + recipe.self_training_weight * self_training
                 logs["self_training_loss"] = self_training
         if labels is not None and recipe.supervised_weight:
-            supervised = losses.labelled_cross_entropy(
-                self.q_outputs(real_features, training=True)[0][:, : self.spec.categorical[0]], labels
-            )
+            supervised = losses.labelled_cross_entropy(real_reading[:, : self.spec.categorical[0]], labels)
             loss = loss + recipe.supervised_weight * supervised
             logs["supervised_loss"] = supervised
         threshold = self.adversarial.decision_threshold

@@ -108,6 +108,29 @@ def test_unlabelled_rows_add_nothing_and_q_reads_the_labelled_code_from_real_ima
     assert float(ops.convert_to_numpy(unlabelled)) == pytest.approx(expected, abs=1e-5)
 
 
+def test_labels_move_q_heads_moving_statistics_as_an_unlabelled_batch_does():
+    """D's update reads Q's head on the real images once, for the IIC term and the labels alike."""
+    images, labels = bands(32)
+    model = tiny_model()
+    model.compile(iic_augmentation="affine_stroke")
+    latent = model.spec.sample(32, seed=keras.random.SeedGenerator(0))
+    fake, state = model.fake_images(latent), ops.convert_to_numpy(model.seed_generator.state)
+    statistics = model.q_head.non_trainable_variables
+    start = [ops.convert_to_numpy(v) for v in statistics]
+
+    def after_one_update(*labels):
+        for variable, value in zip(statistics, start):
+            variable.assign(value)
+        model.seed_generator.state.assign(state)
+        model.discriminator_loss(images, fake, latent, *labels)
+        return [ops.convert_to_numpy(v) for v in statistics]
+
+    unlabelled = after_one_update()
+    assert not np.allclose(unlabelled[0], start[0])
+    for labelled, expected in zip(after_one_update(labels), unlabelled):
+        np.testing.assert_allclose(labelled, expected, rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize(
     "labels, phrase",
     [
