@@ -196,7 +196,6 @@ class InfoGAN(keras.Model):
         options = Recipe.take_options(kwargs)
         recipe = dataclasses.replace(recipe or Recipe(), **options)
         self.recipe = recipe.resolved(has_categorical=bool(self.spec.categorical))
-        penalties.check_critic(self.recipe.gradient_penalty, self.discriminator_trunk)
         self.d_optimizer = backend.prepare_optimizer(d_optimizer or self.recipe.optimizer("d"))
         self.g_optimizer = backend.prepare_optimizer(g_optimizer or self.recipe.optimizer("g"))
         self.adversarial = losses.get_adversarial_loss(self.recipe.adversarial_loss)
@@ -442,9 +441,12 @@ class InfoGAN(keras.Model):
         the images of `x` (the first batch of a dataset, which moves a
         dataset that reshuffles each pass on by one pass), and labels given
         as `y` are checked (a dataset's labels are not: a value outside the
-        code's range would only add nothing to the loss)."""
+        code's range would only add nothing to the loss), as is the critic
+        (`penalties.check_critic`; a model that only loads and generates is
+        not refused)."""
         self._resolve_augmentation(x)
         self._check_labels(kwargs.get("y", args[0] if args else None))
+        self._check_critic()
         with self._device_scope():
             return super().fit(x, *args, **kwargs)
 
@@ -452,7 +454,13 @@ class InfoGAN(keras.Model):
         """`keras.Model.train_on_batch`, deciding `iic_augmentation="auto"` from `x` as `fit` does."""
         self._resolve_augmentation(x)
         self._check_labels(kwargs.get("y", args[0] if args else None))
+        self._check_critic()
         return super().train_on_batch(x, *args, **kwargs)
+
+    def _check_critic(self) -> None:
+        """A ValueError in one line where the recipe's penalty cannot train this critic."""
+        if getattr(self, "recipe", None) is not None:
+            penalties.check_critic(self.recipe.gradient_penalty, self.discriminator_trunk)
 
     def _check_labels(self, labels: Any) -> None:
         """A ValueError in one line for labels `fit` cannot train with."""
