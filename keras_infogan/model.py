@@ -444,21 +444,21 @@ class InfoGAN(keras.Model):
         code's range would only add nothing to the loss), as is the critic
         (`penalties.check_critic`; a model that only loads and generates is
         not refused)."""
-        self._resolve_augmentation(x)
-        self._check_labels(kwargs.get("y", args[0] if args else None))
-        self._check_critic()
+        self._prepare_training(x, kwargs.get("y", args[0] if args else None))
         with self._device_scope():
             return super().fit(x, *args, **kwargs)
 
     def train_on_batch(self, x=None, *args, **kwargs):
-        """`keras.Model.train_on_batch`, deciding `iic_augmentation="auto"` from `x` as `fit` does."""
-        self._resolve_augmentation(x)
-        self._check_labels(kwargs.get("y", args[0] if args else None))
-        self._check_critic()
+        """`keras.Model.train_on_batch`, with `fit`'s decisions and checks first."""
+        self._prepare_training(x, kwargs.get("y", args[0] if args else None))
         return super().train_on_batch(x, *args, **kwargs)
 
-    def _check_critic(self) -> None:
-        """A ValueError in one line where the recipe's penalty cannot train this critic."""
+    def _prepare_training(self, data: Any, labels: Any) -> None:
+        """What `fit` and `train_on_batch` settle before training: the "auto"
+        augmentation, and a ValueError in one line for labels or a critic
+        (`penalties.check_critic`) the recipe cannot train."""
+        self._resolve_augmentation(data)
+        self._check_labels(labels)
         if getattr(self, "recipe", None) is not None:
             penalties.check_critic(self.recipe.gradient_penalty, self.discriminator_trunk)
 
